@@ -1,0 +1,1 @@
+"""Pure analysis of cell code: names read and written, lineage, hygiene rules."""

@@ -1,0 +1,1 @@
+"""Headless execution: running notebooks with recording on."""

@@ -1,0 +1,1 @@
+"""The IPython extension: hooks, hashing, environment capture, magics."""

@@ -1,0 +1,1 @@
+"""The ``jupyter-ext`` command line (thin adapters over the package)."""

@@ -1,0 +1,171 @@
+"""The records every layer agrees on.
+
+Kernel hooks produce them, the store persists them, the rules and the CLI read them.
+They are plain frozen dataclasses so that pure code (analysis, rules) can be tested
+without IPython or SQLite, and so that a record handed to the background writer can
+never be changed under its feet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RUN_SCHEMA = "jupyter_ext.run/1"
+"""Version tag of the public run-record JSON (DESIGN contract 6)."""
+
+Status = Literal["ok", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class VariableState:
+    """What one name looked like right after an execution that touched it.
+
+    ``digest`` is ``None`` when the value could not be digested within its budget; the
+    reason is then in ``opaque``.  An opaque value is never treated as "unchanged": rules
+    must say they cannot judge it rather than guess.
+    """
+
+    name: str
+    type_name: str
+    digest: str | None
+    opaque: str | None = None
+    written: bool = False
+    """The cell bound the name (assignment, import, def, namespace diff)."""
+    mutated: bool = False
+    """The digest changed although the cell did not bind the name."""
+    deleted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type_name, "digest": self.digest}
+        if self.opaque is not None:
+            out["opaque"] = self.opaque
+        if self.written:
+            out["written"] = True
+        if self.mutated:
+            out["mutated"] = True
+        if self.deleted:
+            out["deleted"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VariableState:
+        return cls(
+            name=str(data["name"]),
+            type_name=str(data.get("type", "")),
+            digest=data.get("digest"),
+            opaque=data.get("opaque"),
+            written=bool(data.get("written", False)),
+            mutated=bool(data.get("mutated", False)),
+            deleted=bool(data.get("deleted", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionRecord:
+    """One execution of one piece of code in a kernel, as the recorder saw it."""
+
+    run_id: str
+    seq: int
+    """1-based order of this execution within its run."""
+    cell_id: str | None
+    execution_count: int | None
+    source_hash: str
+    source: str
+    """Raw source as the user typed it; kept in the local store, not in exports."""
+    started_at: float
+    """Wall-clock start, seconds since the epoch."""
+    duration: float
+    """Seconds, measured with a monotonic clock."""
+    status: Status
+    error_type: str | None = None
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    mutated: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    variables: tuple[VariableState, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Why parts of this execution could not be judged (star import, ``%run``, ...)."""
+
+    def to_json(self, *, include_source: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "seq": self.seq,
+            "cell_id": self.cell_id,
+            "execution_count": self.execution_count,
+            "source_hash": self.source_hash,
+            "start": self.started_at,
+            "duration": self.duration,
+            "status": self.status,
+            "error_type": self.error_type,
+            "reads": list(self.reads),
+            "writes": list(self.writes),
+            "mutated": list(self.mutated),
+            "deleted": list(self.deleted),
+            "variables": [v.to_json() for v in self.variables],
+        }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if include_source:
+            out["source"] = self.source
+        return out
+
+    @classmethod
+    def from_json(cls, run_id: str, data: dict[str, Any]) -> ExecutionRecord:
+        return cls(
+            run_id=run_id,
+            seq=int(data["seq"]),
+            cell_id=data.get("cell_id"),
+            execution_count=data.get("execution_count"),
+            source_hash=str(data.get("source_hash", "")),
+            source=str(data.get("source", "")),
+            started_at=float(data.get("start", 0.0)),
+            duration=float(data.get("duration", 0.0)),
+            status="error" if data.get("status") == "error" else "ok",
+            error_type=data.get("error_type"),
+            reads=tuple(data.get("reads", ())),
+            writes=tuple(data.get("writes", ())),
+            mutated=tuple(data.get("mutated", ())),
+            deleted=tuple(data.get("deleted", ())),
+            variables=tuple(VariableState.from_json(v) for v in data.get("variables", ())),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One kernel session (or one headless run): the unit that executions belong to."""
+
+    run_id: str
+    started_at: float
+    notebook_path: str | None = None
+    notebook_hash: str | None = None
+    kernel: str | None = None
+    """Kernel or client description, e.g. ``"ipykernel 7.4.0"``."""
+    pid: int | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def run_record(
+    run: RunInfo,
+    executions: list[ExecutionRecord],
+    environment: dict[str, Any] | None,
+    *,
+    ended_at: float | None = None,
+    include_source: bool = False,
+) -> dict[str, Any]:
+    """Build the public ``jupyter_ext.run/1`` JSON document for one run.
+
+    Sources are left out unless asked for: exports carry source hashes so that a run
+    record committed in a notebook does not duplicate (or leak) code.
+    """
+    return {
+        "schema": RUN_SCHEMA,
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "ended_at": ended_at,
+        "notebook": {"path": run.notebook_path, "content_hash": run.notebook_hash},
+        "kernel": run.kernel,
+        "parameters": dict(run.parameters),
+        "environment": environment or {},
+        "executions": [e.to_json(include_source=include_source) for e in executions],
+    }
