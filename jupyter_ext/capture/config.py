@@ -1,0 +1,51 @@
+"""User-facing settings of the kernel extension, as traitlets configuration.
+
+Configurable like any IPython component (``c.JupyterExt.store_path = ...`` in
+``ipython_config.py`` or ``ipython_kernel_config.py``), so the extension follows the
+conventions users already know. Environment variables win over configuration because
+they are how headless runners and CI set things per run without touching files.
+"""
+
+from __future__ import annotations
+
+import os
+
+from traitlets import Bool, Int, Unicode
+from traitlets.config import Configurable
+
+
+class JupyterExt(Configurable):  # type: ignore[misc]
+    """Settings of the ``jupyter_ext`` IPython extension."""
+
+    store_path = Unicode(
+        "",
+        help="Path of the SQLite run store. Empty: $JUPYTER_EXT_STORE if set, else "
+        "jupyter_ext/runs.sqlite under the Jupyter data directory.",
+    ).tag(config=True)
+
+    enabled = Bool(
+        True, help="Record executions. $JUPYTER_EXT_DISABLE=1 turns recording off too."
+    ).tag(config=True)
+
+    capture_environment = Bool(
+        True,
+        help="Record the run's environment (interpreter, platform, packages, git state, "
+        "allow-listed environment variables) once per run, off the cell's path.",
+    ).tag(config=True)
+
+    background_digest_bytes = Int(
+        1 << 20,
+        help="Values estimated larger than this many bytes are digested on a background "
+        "thread, so big arrays do not delay the cell's reply.",
+    ).tag(config=True)
+
+    full_sweep_max_names = Int(
+        500,
+        help="Namespaces up to this many names are swept for identity changes after every "
+        "cell; larger ones only after cells that can rebind names invisibly (exec, "
+        "globals(), magics, calls of functions that declare globals).",
+    ).tag(config=True)
+
+
+def disabled_by_environment() -> bool:
+    return os.environ.get("JUPYTER_EXT_DISABLE", "").strip().lower() in {"1", "true", "yes", "on"}

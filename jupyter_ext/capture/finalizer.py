@@ -1,0 +1,195 @@
+"""Completes execution records off the cell's path, in execution order.
+
+The cell's reply should not wait for a 1 GB array to be hashed. ``post_run_cell``
+digests small values inline (they must be read before the next cell can change them)
+and hands big ones to this single worker thread; xxh3 releases the GIL on large
+buffers, so hashing overlaps with the user's next cell. Correctness rests on one rule
+the recorder enforces: a cell that may mutate a value still being hashed waits for the
+worker first (:meth:`Finalizer.wait_idle`).
+
+The worker is also the only owner of the "last known digest" table, so comparisons
+(was this name mutated?) happen in execution order without locks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..core.records import ExecutionRecord, Status, VariableState
+from .hashing import Digest, digest
+
+
+@dataclass(slots=True)
+class FinalizeJob:
+    run_id: str
+    seq: int
+    cell_id: str | None
+    execution_count: int | None
+    source: str
+    source_hash: str
+    started_at: float
+    duration: float
+    status: Status
+    error_type: str | None
+    reads: frozenset[str]
+    written: frozenset[str]
+    deleted: frozenset[str]
+    notes: tuple[str, ...]
+    computed: dict[str, Digest] = field(default_factory=dict)
+    """Digests taken inline by ``post_run_cell``."""
+    large: dict[str, object] = field(default_factory=dict)
+    """Values to digest here; the job holds them alive until then."""
+    invalid: bool = False
+    """Set when a later cell had to run before ``large`` was hashed (digest unreliable)."""
+
+
+RecordSink = Callable[[ExecutionRecord], None]
+
+
+class Finalizer:
+    """A FIFO worker turning :class:`FinalizeJob` into :class:`ExecutionRecord`."""
+
+    def __init__(self, sink: RecordSink, on_error: Callable[[BaseException], None]) -> None:
+        self._sink = sink
+        self._on_error = on_error
+        self._jobs: deque[FinalizeJob] = deque()
+        self._cond = threading.Condition()
+        self._unfinished = 0
+        self._stopping = False
+        self._known: dict[str, Digest] = {}
+        self.completed = 0
+        self._thread = threading.Thread(
+            target=self._loop, name="jupyter-ext-finalizer", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, job: FinalizeJob) -> None:
+        with self._cond:
+            self._jobs.append(job)
+            self._unfinished += 1
+            self._cond.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        return self._unfinished > 0
+
+    def pending_names(self) -> set[str]:
+        """Names whose big values are still waiting to be hashed."""
+        with self._cond:
+            return {name for job in self._jobs for name in job.large}
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every submitted job is done; False (and jobs marked) on timeout."""
+        with self._cond:
+            done = self._cond.wait_for(lambda: self._unfinished == 0, timeout)
+            if not done:
+                for job in self._jobs:
+                    job.invalid = True
+            return done
+
+    def close(self, timeout: float) -> None:
+        self.wait_idle(timeout)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join(timeout=1.0)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._jobs) or self._stopping)
+                if not self._jobs:
+                    return
+                job = self._jobs[0]
+            try:
+                self._sink(self._finish(job))
+            except BaseException as exc:  # never let the worker die silently
+                self._on_error(exc)
+            finally:
+                with self._cond:
+                    self._jobs.popleft()
+                    self._unfinished -= 1
+                    self.completed += 1
+                    self._cond.notify_all()
+
+    def _finish(self, job: FinalizeJob) -> ExecutionRecord:
+        computed = dict(job.computed)
+        for name, value in job.large.items():
+            computed[name] = digest(value)
+        job.large.clear()
+        if job.invalid:
+            # A later cell ran while these were queued and may have changed them.
+            computed = {
+                name: Digest(None, d.type_name, "changed while being digested")
+                for name, d in computed.items()
+            }
+        return build_record(job, computed, self._known)
+
+
+def build_record(
+    job: FinalizeJob, computed: Mapping[str, Digest], known: dict[str, Digest]
+) -> ExecutionRecord:
+    """Compare fresh digests with the last known ones and assemble the record.
+
+    A name whose digest changed without the cell binding it was mutated in place.
+    Opaque digests never count as a change or as "unchanged": they are recorded as
+    opaque so that the rules can say they cannot judge.
+    """
+    variables: list[VariableState] = []
+    mutated: list[str] = []
+    for name in sorted(job.deleted):
+        known.pop(name, None)
+        variables.append(VariableState(name=name, type_name="", digest=None, deleted=True))
+    for name in sorted(computed):
+        fresh = computed[name]
+        previous = known.get(name)
+        written = name in job.written
+        changed = (
+            previous is not None
+            and previous.value is not None
+            and fresh.value is not None
+            and previous.value != fresh.value
+        )
+        is_mutated = changed and not written
+        if is_mutated:
+            mutated.append(name)
+        known[name] = fresh
+        variables.append(
+            VariableState(
+                name=name,
+                type_name=fresh.type_name,
+                digest=fresh.value,
+                opaque=fresh.opaque,
+                written=written,
+                mutated=is_mutated,
+            )
+        )
+    for name in sorted(job.reads - computed.keys() - job.deleted):
+        last = known.get(name)
+        if last is not None:
+            variables.append(
+                VariableState(
+                    name=name, type_name=last.type_name, digest=last.value, opaque=last.opaque
+                )
+            )
+    return ExecutionRecord(
+        run_id=job.run_id,
+        seq=job.seq,
+        cell_id=job.cell_id,
+        execution_count=job.execution_count,
+        source_hash=job.source_hash,
+        source=job.source,
+        started_at=job.started_at,
+        duration=job.duration,
+        status=job.status,
+        error_type=job.error_type,
+        reads=tuple(sorted(job.reads)),
+        writes=tuple(sorted(job.written)),
+        mutated=tuple(mutated),
+        deleted=tuple(sorted(job.deleted)),
+        variables=tuple(variables),
+        notes=job.notes,
+    )

@@ -1,0 +1,327 @@
+"""The kernel-side recorder: IPython's ``pre_run_cell``/``post_run_cell`` hooks.
+
+Per cell it does only what cannot be deferred: note the start, analyse the code
+IPython actually runs (cached by source), update the identity index of the names the
+cell can have bound, and digest the small values the cell touched. Everything else
+(big digests, record assembly, SQLite, environment capture) happens on background
+threads. Every hook is guarded: whatever goes wrong here, the user's cell runs and
+prints exactly what it would without us, plus at most one short notice.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..analysis.names import CellNames, analyse
+from ..core.ids import new_run_id, source_hash
+from ..core.records import ExecutionRecord, RunInfo
+from ..store import ops
+from ..store.writer import BackgroundWriter
+from .config import JupyterExt
+from .finalizer import FinalizeJob, Finalizer
+from .functions import called_global_refs
+from .hashing import Digest, digest, is_large
+from .namespace import NamespaceTracker
+
+_WAIT_FOR_DIGESTS_S = 30.0
+_PER_CELL_MACHINERY = ("_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """What ``pre_run_cell`` learnt about the execution that is starting."""
+
+    raw: str
+    cell_id: str | None
+    execution_count: int | None
+    names: CellNames
+    started_at: float
+    t0: float
+
+
+def _notebook_path(user_ns: dict[str, Any]) -> str | None:
+    # jupyter_server tells the kernel which document it serves through JPY_SESSION_NAME;
+    # ipykernel mirrors it as ``__session__``. Headless runners set the same variable.
+    value = os.environ.get("JPY_SESSION_NAME") or user_ns.get("__session__")
+    return value if isinstance(value, str) and value else None
+
+
+def _kernel_description() -> str:
+    ipykernel = sys.modules.get("ipykernel")
+    version = getattr(ipykernel, "__version__", None) if ipykernel else None
+    if isinstance(version, str):
+        return f"ipykernel {version}"
+    import IPython
+
+    return f"IPython {IPython.__version__}"
+
+
+class Recorder:
+    """Records every execution of one IPython shell into the run store."""
+
+    def __init__(self, shell: Any, settings: JupyterExt, store_path: Path) -> None:
+        self.shell = shell
+        self.settings = settings
+        self.store_path = store_path
+        self.run = RunInfo(
+            run_id=os.environ.get("JUPYTER_EXT_RUN_ID") or new_run_id(),
+            started_at=time.time(),
+            notebook_path=_notebook_path(shell.user_ns),
+            kernel=_kernel_description(),
+            pid=os.getpid(),
+        )
+        self.seq = 0
+        self.recorded = 0
+        self.failures = 0
+        self._messages: deque[str] = deque(maxlen=20)
+        self._told: set[str] = set()
+        self._pending: _Pending | None = None
+        self._digested: set[str] = set()
+        self.last_record: ExecutionRecord | None = None
+        self.writer = BackgroundWriter(store_path, on_problem=self._messages.append)
+        self.writer.submit(ops.BeginRun(self.run))
+        self.finalizer = Finalizer(self._record_done, self._internal_error)
+        self.tracker = NamespaceTracker(shell.user_ns, shell.user_ns_hidden)
+        self._environment: dict[str, Any] | None = None
+        self._imported: dict[str, str] = {}
+        self._env_lock = threading.Lock()
+        self._imports: Any = None
+        if settings.capture_environment:
+            threading.Thread(
+                target=self._capture_environment, name="jupyter-ext-environment", daemon=True
+            ).start()
+
+    # -- hooks -----------------------------------------------------------------------
+
+    def pre_run_cell(self, info: Any) -> None:
+        try:
+            self._pre_run_cell(info)
+        except Exception as exc:
+            self._pending = None
+            self._internal_error(exc)
+
+    def post_run_cell(self, result: Any) -> None:
+        try:
+            self._post_run_cell(result)
+        except Exception as exc:
+            self._internal_error(exc)
+        finally:
+            self._pending = None
+            self._flush_messages()
+
+    # -- internals -------------------------------------------------------------------
+
+    def _pre_run_cell(self, info: Any) -> None:
+        raw = info.raw_cell if isinstance(info.raw_cell, str) else ""
+        cell_id = getattr(info, "cell_id", None)
+        names = analyse(self._transform(raw))
+        if self.finalizer.busy and self._may_touch_pending(names):
+            self.finalizer.wait_idle(_WAIT_FOR_DIGESTS_S)
+        count = getattr(self.shell, "execution_count", None)
+        self._pending = _Pending(
+            raw=raw,
+            cell_id=cell_id if isinstance(cell_id, str) and cell_id else None,
+            execution_count=count if isinstance(count, int) else None,
+            names=names,
+            started_at=time.time(),
+            t0=time.perf_counter(),
+        )
+
+    def _transform(self, raw: str) -> str:
+        """The Python code IPython will run for ``raw`` (magics and ``!`` rewritten)."""
+        try:
+            code = self.shell.transform_cell(raw)
+        except Exception:
+            return raw
+        return code if isinstance(code, str) else raw
+
+    def _may_touch_pending(self, names: CellNames) -> bool:
+        """Whether the coming cell could mutate a value the worker is still hashing."""
+        if names.dynamic or names.star_import:
+            return True
+        pending = self.finalizer.pending_names()
+        if not pending:
+            return False
+        pending |= self.tracker.aliases(pending)
+        touched = names.mutation_candidates | names.calls | names.deletes
+        if touched & pending:
+            return True
+        refs = called_global_refs(names.calls, self.shell.user_ns)
+        return bool(refs.loads & pending) or refs.dynamic
+
+    def _post_run_cell(self, result: Any) -> None:
+        pending = self._pending
+        if pending is None:  # e.g. the cell that ran %load_ext itself
+            return
+        duration = time.perf_counter() - pending.t0
+        error = result.error_before_exec or result.error_in_exec
+        status: Any = "ok" if error is None else "error"
+        error_type = type(error).__name__ if error is not None else None
+        count = result.execution_count if isinstance(result.execution_count, int) else None
+        names = pending.names
+        ns = self.shell.user_ns
+        refs = called_global_refs(names.calls, ns)
+
+        notes: list[str] = []
+        if names.syntax_error is not None:
+            notes.append(f"syntax error: {names.syntax_error}")
+        if names.star_import:
+            notes.append("star import: bindings not known statically")
+        notes.extend(names.dynamic)
+        if refs.dynamic:
+            notes.append("calls a function that uses globals()/exec")
+
+        invisible = bool(names.dynamic or names.star_import or refs.stores or refs.dynamic)
+        tracker = self.tracker
+        if invisible or len(ns) <= self.settings.full_sweep_max_names:
+            change = tracker.sweep()
+        else:
+            machinery = list(_PER_CELL_MACHINERY)
+            if count is not None:
+                machinery += [f"_i{count}", f"_{count}"]
+            candidates = names.writes | names.deletes | names.function_globals_written
+            change = tracker.update(candidates | refs.stores, machinery)
+            if not tracker.consistent:
+                more = tracker.sweep()
+                change.bound |= more.bound
+                change.deleted |= more.deleted
+
+        live_writes = {n for n in names.writes if n in ns and tracker.is_user_name(n)}
+        if status == "ok":
+            written = change.bound | live_writes
+        else:
+            written = set(change.bound)
+        deleted = change.deleted | {n for n in names.deletes if n not in ns and n in self._digested}
+        written -= deleted
+        reads = {
+            n
+            for n in names.reads | refs.loads
+            if tracker.is_user_name(n) and (n in ns or n in deleted)
+        }
+        candidates = (names.mutation_candidates | refs.loads) & ns.keys()
+        to_digest = {n for n in written | candidates if tracker.is_user_name(n)}
+        to_digest |= tracker.aliases(to_digest)
+        to_digest |= {n for n in reads if n not in self._digested and n in ns}
+
+        computed: dict[str, Digest] = {}
+        large: dict[str, object] = {}
+        threshold = self.settings.background_digest_bytes
+        for name in to_digest:
+            value = ns.get(name)
+            if is_large(value, threshold):
+                large[name] = value
+            else:
+                computed[name] = digest(value)
+        self._digested |= to_digest
+        self._digested -= deleted
+
+        self.seq += 1
+        self.finalizer.submit(
+            FinalizeJob(
+                run_id=self.run.run_id,
+                seq=self.seq,
+                cell_id=pending.cell_id,
+                execution_count=count if count is not None else pending.execution_count,
+                source=pending.raw,
+                source_hash=source_hash(pending.raw),
+                started_at=pending.started_at,
+                duration=duration,
+                status=status,
+                error_type=error_type,
+                reads=frozenset(reads),
+                written=frozenset(written),
+                deleted=frozenset(deleted),
+                notes=tuple(notes),
+                computed=computed,
+                large=large,
+            )
+        )
+        self._note_imports()
+
+    def _record_done(self, record: ExecutionRecord) -> None:
+        self.last_record = record
+        self.recorded += 1
+        self.writer.submit(ops.AddExecution(record))
+
+    def _internal_error(self, exc: BaseException) -> None:
+        self.failures += 1
+        key = type(exc).__name__
+        if key not in self._told:
+            self._told.add(key)
+            self._messages.append(
+                f"jupyter-ext: recording skipped part of this execution ({key}: {exc}); "
+                "your code ran normally. Please report this."
+            )
+
+    def _flush_messages(self) -> None:
+        while self._messages:
+            try:
+                print(self._messages.popleft(), file=sys.stderr)
+            except Exception:
+                return
+
+    # -- environment -----------------------------------------------------------------
+
+    def _capture_environment(self) -> None:
+        try:
+            from .environment import capture_environment
+
+            where = self.run.notebook_path
+            directory = Path(where).parent if where else Path.cwd()
+            if not directory.is_dir():
+                directory = Path.cwd()
+            env = capture_environment(directory)
+            with self._env_lock:
+                self._environment = env
+                env["imported"] = dict(self._imported)
+                self.writer.submit(ops.SetEnvironment(self.run.run_id, dict(env)))
+        except Exception as exc:
+            self._internal_error(exc)
+
+    def _note_imports(self) -> None:
+        """Record versions of modules imported since the last cell (cheap when none)."""
+        if self._imports is None:
+            from .environment import ImportedVersions
+
+            self._imports = ImportedVersions()
+        new = self._imports.update()
+        if not new:
+            return
+        with self._env_lock:
+            self._imported.update(new)
+            if self._environment is not None:
+                self._environment["imported"] = dict(self._imported)
+                self.writer.submit(ops.SetEnvironment(self.run.run_id, dict(self._environment)))
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every execution so far is digested and written."""
+        done = self.finalizer.wait_idle(timeout)
+        return self.writer.flush(timeout) and done
+
+    def close(self, timeout: float = 10.0) -> None:
+        self.finalizer.close(timeout)
+        self.writer.submit(ops.EndRun(self.run.run_id, time.time()))
+        self.writer.close(timeout)
+
+    def status(self) -> dict[str, Any]:
+        writer = self.writer.status()
+        return {
+            "recording": True,
+            "run_id": self.run.run_id,
+            "notebook": self.run.notebook_path,
+            "store": str(self.store_path),
+            "executions": self.seq,
+            "recorded": self.recorded,
+            "store_status": writer,
+            "tracked_names": len(self.tracker),
+            "internal_errors": self.failures,
+        }

@@ -1,0 +1,91 @@
+"""Human-readable summaries of run records (pure: dict in, text out)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+
+def _when(timestamp: float | None) -> str:
+    if not timestamp:
+        return "-"
+    return _dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _names(names: list[str], limit: int = 4) -> str:
+    if not names:
+        return "-"
+    shown = ", ".join(names[:limit])
+    return shown + (f" +{len(names) - limit}" if len(names) > limit else "")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def environment_lines(env: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    python = env.get("python") or {}
+    platform = env.get("platform") or {}
+    if python.get("version"):
+        lines.append(
+            f"python {python.get('version')} ({python.get('implementation', '')}) on "
+            f"{platform.get('system', '?')} {platform.get('machine', '')}".rstrip()
+        )
+    cpu = env.get("cpu") or {}
+    if cpu.get("model") or cpu.get("logical_cores"):
+        lines.append(f"cpu {cpu.get('model') or '?'} x{cpu.get('logical_cores') or '?'}")
+    gpus = env.get("gpus")
+    if isinstance(gpus, list) and gpus:
+        lines.append("gpu " + ", ".join(str(g.get("name", g)) for g in gpus))
+    packages = env.get("packages")
+    if isinstance(packages, dict):
+        lines.append(f"{len(packages)} installed distributions recorded")
+    imported = env.get("imported")
+    if isinstance(imported, dict) and imported:
+        lines.append(
+            "imported " + ", ".join(f"{k} {v}" for k, v in sorted(imported.items())[:8])
+        )
+    git = env.get("git")
+    if isinstance(git, dict) and git.get("commit"):
+        dirty = " (dirty)" if git.get("dirty") else ""
+        lines.append(f"git {str(git['commit'])[:10]} on {git.get('branch') or 'detached'}{dirty}")
+    return lines
+
+
+def run_summary(record: dict[str, Any], store: str | None = None) -> str:
+    """The table a person reads after a run: what ran, in which order, touching what."""
+    notebook = record.get("notebook") or {}
+    executions = record.get("executions") or []
+    errors = sum(1 for e in executions if e.get("status") == "error")
+    total = sum(float(e.get("duration") or 0.0) for e in executions)
+    out = [
+        f"run {record.get('run_id')}  ({record.get('schema')})",
+        f"  notebook   {notebook.get('path') or '-'}",
+        f"  started    {_when(record.get('started_at'))}   kernel {record.get('kernel') or '-'}",
+        f"  executions {len(executions)} ({errors} failed), {_duration(total)} in cells",
+    ]
+    for line in environment_lines(record.get("environment") or {}):
+        out.append(f"  env        {line}")
+    if store:
+        out.append(f"  stored in  {store}")
+    out.append("")
+    header = f"  {'seq':>3} {'[n]':>5}  {'cell':<10} {'status':<6} {'time':>9}  reads / writes / mutated"
+    out.append(header)
+    for e in executions:
+        count = e.get("execution_count")
+        cell = (e.get("cell_id") or "-")[:10]
+        flow = (
+            f"{_names(e.get('reads') or [])} / {_names(e.get('writes') or [])}"
+            f" / {_names(e.get('mutated') or [])}"
+        )
+        status = e.get("status") or "?"
+        if status == "error" and e.get("error_type"):
+            status = e["error_type"][:6]
+        out.append(
+            f"  {e.get('seq'):>3} {'[' + str(count) + ']' if count is not None else '':>5}  "
+            f"{cell:<10} {status:<6} {_duration(float(e.get('duration') or 0)):>9}  {flow}"
+        )
+    return "\n".join(out)

@@ -1,0 +1,130 @@
+"""Real IPython kernels driven through jupyter_client, the way JupyterLab drives them.
+
+Execute requests carry ``metadata.cellId`` exactly as JupyterLab sends it, and the
+outputs a user would see (streams, results, errors) are collected from iopub.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+UNENCRYPTED_NOTICE = "running over TCP without encryption"
+
+
+@dataclass
+class Execution:
+    reply: dict[str, Any]
+    stdout: str = ""
+    stderr: str = ""
+    results: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.reply.get("status") == "ok")
+
+    def visible(self) -> tuple[str, str, list[Any], list[Any]]:
+        """What the user sees: what must not differ with tracking on or off."""
+        stderr = "\n".join(
+            line for line in self.stderr.splitlines() if UNENCRYPTED_NOTICE not in line
+        )
+        return (
+            self.stdout,
+            stderr,
+            [r.get("text/plain") for r in self.results],
+            [(e["ename"], e["evalue"]) for e in self.errors],
+        )
+
+
+class Kernel:
+    def __init__(
+        self,
+        *,
+        extension: bool,
+        store: Path | None = None,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        full_env = dict(os.environ)
+        full_env.pop("JUPYTER_EXT_DISABLE", None)
+        if store is not None:
+            full_env["JUPYTER_EXT_STORE"] = str(store)
+        if env:
+            full_env.update(env)
+        self.km = KernelManager(kernel_name="python3")
+        extra = ["--ext=jupyter_ext"] if extension else []
+        self.km.start_kernel(extra_arguments=extra, env=full_env, cwd=str(cwd) if cwd else None)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def execute(
+        self, code: str, cell_id: str | None = None, timeout: float = 120, silent: bool = False
+    ) -> Execution:
+        content = {
+            "code": code,
+            "silent": silent,
+            "store_history": not silent,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        metadata = {"cellId": cell_id} if cell_id else {}
+        msg = self.kc.session.msg("execute_request", content, metadata=metadata)
+        self.kc.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
+        deadline = time.monotonic() + timeout
+        reply: dict[str, Any] | None = None
+        while reply is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no reply to {code!r}")
+            try:
+                shell_msg = self.kc.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            if shell_msg["parent_header"].get("msg_id") == msg_id:
+                reply = shell_msg["content"]
+        execution = Execution(reply=reply)
+        # Outputs arrive on iopub before the kernel reports idle for this request.
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no idle status after {code!r}")
+            try:
+                io = self.kc.get_iopub_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            if io["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, body = io["msg_type"], io["content"]
+            if kind == "stream":
+                if body["name"] == "stdout":
+                    execution.stdout += body["text"]
+                else:
+                    execution.stderr += body["text"]
+            elif kind in ("execute_result", "display_data"):
+                execution.results.append(body["data"])
+            elif kind == "error":
+                execution.errors.append(body)
+            elif kind == "status" and body["execution_state"] == "idle":
+                return execution
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+        finally:
+            self.km.shutdown_kernel(now=False)
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
