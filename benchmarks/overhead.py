@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.kernels import Kernel  # noqa: E402
+from tests.integration.kernels import Kernel
 
 # name -> (setup cells, measured cell, repeats)
 WORKLOADS: dict[str, tuple[list[str], str, int]] = {
@@ -65,8 +65,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import IPython
     import ipykernel
+    import IPython
 
     return (
         f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
@@ -91,9 +91,10 @@ def run(quick: bool) -> list[tuple[str, float, float, int]]:
         for name, (setup, cell, repeats) in WORKLOADS.items():
             repeats = max(5, repeats // 5) if quick else repeats
             # Fresh kernels per workload: namespaces of one must not slow the next.
-            with Kernel(extension=False, cwd=Path(tmp)) as plain, Kernel(
-                extension=True, store=store, cwd=Path(tmp)
-            ) as tracked:
+            with (
+                Kernel(extension=False, cwd=Path(tmp)) as plain,
+                Kernel(extension=True, store=store, cwd=Path(tmp)) as tracked,
+            ):
                 for code in setup:
                     for k in (plain, tracked):
                         k.execute(code)
@@ -149,11 +150,13 @@ def main() -> None:
         f"machine: {machine()}",
         f"date: {time.strftime('%Y-%m-%d')}",
         "",
-        f"{'workload':<28} {'plain ms':>9} {'tracked ms':>11} {'delta ms':>9} {'ratio':>6} {'n':>4}",
+        f"{'workload':<28} {'plain ms':>9} {'tracked ms':>11} {'delta ms':>9} "
+        f"{'ratio':>6} {'n':>4}",
     ]
     for name, p, t, n in rows:
         lines.append(
-            f"{name:<28} {p * 1e3:>9.2f} {t * 1e3:>11.2f} {(t - p) * 1e3:>9.2f} {t / p:>6.3f} {n:>4}"
+            f"{name:<28} {p * 1e3:>9.2f} {t * 1e3:>11.2f} {(t - p) * 1e3:>9.2f} "
+            f"{t / p:>6.3f} {n:>4}"
         )
     by_name = {name: (p, t) for name, p, t, _ in rows}
     small = by_name["trivial, 10 names"]

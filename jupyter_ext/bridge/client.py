@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from nbclient import NotebookClient
+from nbclient.util import run_sync
 
 
-class CellIdNotebookClient(NotebookClient):  # type: ignore[misc]
+class CellIdNotebookClient(NotebookClient):
     """Sends ``metadata.cellId`` with each execute request and loads the extension."""
 
     _current_cell_id: str | None = None
@@ -45,7 +46,7 @@ class CellIdNotebookClient(NotebookClient):  # type: ignore[misc]
             kc.shell_channel.send(msg)
             return str(msg["header"]["msg_id"])
 
-        kc.execute = execute
+        kc.execute = execute  # type: ignore[method-assign]
         return kc
 
     async def async_execute_cell(
@@ -63,3 +64,47 @@ class CellIdNotebookClient(NotebookClient):  # type: ignore[misc]
             )
         finally:
             self._current_cell_id = None
+
+    # nbclient binds its synchronous API to the base class's coroutines at class
+    # creation; rebind so that the overrides above are what the sync calls run.
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+    execute_cell = run_sync(async_execute_cell)
+
+
+_KERNEL_NOISE = ("Kernel is running over TCP without encryption",)
+# jupyter_client interrupts a kernel before asking it to shut down; the kernel logs it.
+_SHUTDOWN_NOISE = ("KeyboardInterrupt caught in kernel",)
+
+
+class KernelStderr:
+    """Passes a kernel's stderr through, minus notices every start and stop repeats.
+
+    The kernel must have been started with ``stderr=subprocess.PIPE``. Real problems
+    (a crash, a failing import at start) still reach the user.
+    """
+
+    def __init__(self, kernel_manager: Any, sink: Any = None) -> None:
+        import sys
+        import threading
+
+        self.shutting_down = False
+        process = getattr(getattr(kernel_manager, "provisioner", None), "process", None)
+        self._stream = getattr(process, "stderr", None)
+        self._sink = sink if sink is not None else sys.stderr
+        if self._stream is not None:
+            threading.Thread(
+                target=self._pump, name="jupyter-ext-kernel-stderr", daemon=True
+            ).start()
+
+    def _pump(self) -> None:
+        try:
+            for raw in iter(self._stream.readline, b""):  # type: ignore[union-attr]
+                line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+                if any(noise in line for noise in _KERNEL_NOISE):
+                    continue
+                if self.shutting_down and any(noise in line for noise in _SHUTDOWN_NOISE):
+                    continue
+                self._sink.write(line)
+                self._sink.flush()
+        except (OSError, ValueError):
+            return

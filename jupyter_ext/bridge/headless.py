@@ -9,6 +9,7 @@ the run back from the store by that id, with no side channel to the kernel.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,13 +21,11 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from ..core.ids import new_run_id
 from ..store.location import default_store_path
-from .client import CellIdNotebookClient
+from .client import CellIdNotebookClient, KernelStderr
 
 Order = Literal["document", "recorded"]
 
-_FLUSH_CODE = (
-    "__import__('jupyter_ext.capture.extension', fromlist=['flush']).flush(get_ipython())"
-)
+_FLUSH_CODE = "__import__('jupyter_ext.capture.extension', fromlist=['flush']).flush(get_ipython())"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +102,8 @@ def run_notebook(
         cell.execution_count = None
     error: str | None = None
     executed = 0
-    with client.setup_kernel(env=env):
+    with client.setup_kernel(env=env, stderr=subprocess.PIPE):
+        stderr = KernelStderr(client.km)
         try:
             for position, (index, cell) in enumerate(todo, start=1):
                 if on_cell is not None:
@@ -119,6 +119,7 @@ def run_notebook(
             error = "the kernel died"
         finally:
             _flush_kernel(client)
+            stderr.shutting_down = True
     nb.metadata.setdefault("jupyter_ext", {})["run_id"] = run_id
     return HeadlessRun(run_id, store_path, nb, executed, error)
 

@@ -14,7 +14,7 @@ from traitlets import Bool, Int, Unicode
 from traitlets.config import Configurable
 
 
-class JupyterExt(Configurable):  # type: ignore[misc]
+class JupyterExt(Configurable):
     """Settings of the ``jupyter_ext`` IPython extension."""
 
     store_path = Unicode(

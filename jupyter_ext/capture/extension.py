@@ -8,6 +8,7 @@ entry plus a manual ``%load_ext``, or a reload must never register the hooks twi
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -34,11 +35,11 @@ def _store_path(settings: JupyterExt) -> Path:
 
 
 def load(shell: Any) -> None:
-    from .magics import TrackMagics
+    from . import magics
 
     if getattr(shell, _ATTR, None) is not None:
         return
-    shell.register_magics(TrackMagics)
+    magics.register(shell)
     settings = JupyterExt(parent=shell)
     if not settings.enabled or disabled_by_environment():
         setattr(shell, _REASON, "disabled (JUPYTER_EXT_DISABLE or JupyterExt.enabled=False)")
@@ -66,10 +67,8 @@ def unload(shell: Any) -> None:
         ("pre_run_cell", recorder.pre_run_cell),
         ("post_run_cell", recorder.post_run_cell),
     ):
-        try:
+        with contextlib.suppress(ValueError):
             shell.events.unregister(event, callback)
-        except ValueError:
-            pass
     atexit.unregister(recorder.close)
     setattr(shell, _ATTR, None)
     setattr(shell, _REASON, "unloaded (%unload_ext jupyter_ext)")

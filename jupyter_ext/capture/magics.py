@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import shlex
 from typing import Any
-
-from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from . import extension
 
@@ -17,7 +16,7 @@ def _status_text(status: dict[str, Any]) -> str:
     store = status.get("store_status") or {}
     lines = [
         f"jupyter-ext is recording run {status['run_id']}",
-        f"  notebook:   {status.get('notebook') or '(unknown: no notebook path from the frontend)'}",
+        f"  notebook:   {status.get('notebook') or '(unknown: the frontend sent no path)'}",
         f"  store:      {status['store']} ({store.get('journal_mode') or 'not open yet'})",
         f"  executions: {status['executions']} recorded this run, "
         f"{store.get('written', 0)} written to the store, {store.get('pending', 0)} pending",
@@ -32,16 +31,42 @@ def _status_text(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@magics_class
-class TrackMagics(Magics):  # type: ignore[misc]
-    @magic_arguments()  # type: ignore[misc]
-    @argument("--json", action="store_true", help="Print one JSON object instead of text.")  # type: ignore[misc]
-    @line_magic  # type: ignore[misc]
-    def track(self, line: str) -> None:
-        """Show whether this kernel is recording, the run id, the store and counts."""
-        args = parse_argstring(self.track, line)
-        status = extension.status(self.shell)
+class _Parser(argparse.ArgumentParser):
+    """Argument errors become one line of text, not a SystemExit in the user's cell."""
+
+    def error(self, message: str) -> Any:
+        raise ValueError(f"{self.prog}: {message}")
+
+
+def _track_parser() -> _Parser:
+    parser = _Parser(
+        prog="%track",
+        description="Show whether this kernel is recording, the run id, the store and counts.",
+        add_help=False,
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help")
+    return parser
+
+
+def register(shell: Any) -> None:
+    """Register the line magics on ``shell`` (plain functions: no untyped decorators)."""
+
+    def track(line: str) -> None:
+        parser = _track_parser()
+        try:
+            args = parser.parse_args(shlex.split(line))
+        except ValueError as exc:
+            print(exc)
+            return
+        if args.help:
+            print(parser.format_help())
+            return
+        status = extension.status(shell)
         if args.json:
             print(json.dumps(status, sort_keys=True, default=str))
         else:
             print(_status_text(status))
+
+    track.__doc__ = _track_parser().format_help()
+    shell.register_magic_function(track, "line", "track")

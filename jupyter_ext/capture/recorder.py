@@ -91,12 +91,18 @@ class Recorder:
         self.tracker = NamespaceTracker(shell.user_ns, shell.user_ns_hidden)
         self._environment: dict[str, Any] | None = None
         self._imported: dict[str, str] = {}
+        self._kernel_imported: dict[str, str] = {}
+        # Modules already loaded when recording starts belong to the kernel (IPython,
+        # ipykernel, ...); those imported later are the notebook's own dependencies.
+        self._baseline_modules = {name.partition(".")[0] for name in list(sys.modules)}
         self._env_lock = threading.Lock()
         self._imports: Any = None
+        self._env_thread: threading.Thread | None = None
         if settings.capture_environment:
-            threading.Thread(
+            self._env_thread = threading.Thread(
                 target=self._capture_environment, name="jupyter-ext-environment", daemon=True
-            ).start()
+            )
+            self._env_thread.start()
 
     # -- hooks -----------------------------------------------------------------------
 
@@ -194,10 +200,7 @@ class Recorder:
                 change.deleted |= more.deleted
 
         live_writes = {n for n in names.writes if n in ns and tracker.is_user_name(n)}
-        if status == "ok":
-            written = change.bound | live_writes
-        else:
-            written = set(change.bound)
+        written = change.bound | live_writes if status == "ok" else set(change.bound)
         deleted = change.deleted | {n for n in names.deletes if n not in ns and n in self._digested}
         written -= deleted
         reads = {
@@ -280,7 +283,7 @@ class Recorder:
             env = capture_environment(directory)
             with self._env_lock:
                 self._environment = env
-                env["imported"] = dict(self._imported)
+                self._merge_imports(env)
                 self.writer.submit(ops.SetEnvironment(self.run.run_id, dict(env)))
         except Exception as exc:
             self._internal_error(exc)
@@ -295,15 +298,23 @@ class Recorder:
         if not new:
             return
         with self._env_lock:
-            self._imported.update(new)
+            for name, version in new.items():
+                target = self._kernel_imported if name in self._baseline_modules else self._imported
+                target[name] = version
             if self._environment is not None:
-                self._environment["imported"] = dict(self._imported)
+                self._merge_imports(self._environment)
                 self.writer.submit(ops.SetEnvironment(self.run.run_id, dict(self._environment)))
+
+    def _merge_imports(self, env: dict[str, Any]) -> None:
+        env["imported"] = dict(sorted(self._imported.items()))
+        env["kernel_imported"] = dict(sorted(self._kernel_imported.items()))
 
     # -- lifecycle -------------------------------------------------------------------
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every execution so far is digested and written."""
+        """Wait until every execution so far (and the environment) is written."""
+        if self._env_thread is not None:
+            self._env_thread.join(timeout)
         done = self.finalizer.wait_idle(timeout)
         return self.writer.flush(timeout) and done
 

@@ -10,9 +10,7 @@ import argparse
 import dataclasses
 import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,7 +60,11 @@ def _progress(total_label: str) -> Any:
         bar = state.get("bar")
         if bar is None:
             bar = state["bar"] = tqdm(
-                total=total, desc=total_label, unit="cell", file=sys.stderr, leave=False,
+                total=total,
+                desc=total_label,
+                unit="cell",
+                file=sys.stderr,
+                leave=False,
                 disable=None,
             )
         bar.update(1 if position > 1 else 0)
@@ -129,18 +131,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     source = Path(args.notebook) if args.notebook else _bundled_example()
-    workdir = Path(tempfile.mkdtemp(prefix="jupyter-ext-demo-"))
-    try:
-        copy = workdir / source.name
-        shutil.copyfile(source, copy)
-        args.notebook = str(copy)
-        args.order = "recorded"
-        return _run(
-            args,
-            title=f"Replaying {source.name} in the order its execution counts record...",
-        )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    args.notebook = str(source)
+    args.order = "recorded"
+    return _run(args, title=f"Replaying {source.name} in the order its execution counts record...")
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -45,9 +45,7 @@ def environment_lines(env: dict[str, Any]) -> list[str]:
         lines.append(f"{len(packages)} installed distributions recorded")
     imported = env.get("imported")
     if isinstance(imported, dict) and imported:
-        lines.append(
-            "imported " + ", ".join(f"{k} {v}" for k, v in sorted(imported.items())[:8])
-        )
+        lines.append("imported " + ", ".join(f"{k} {v}" for k, v in sorted(imported.items())[:8]))
     git = env.get("git")
     if isinstance(git, dict) and git.get("commit"):
         dirty = " (dirty)" if git.get("dirty") else ""
@@ -72,7 +70,9 @@ def run_summary(record: dict[str, Any], store: str | None = None) -> str:
     if store:
         out.append(f"  stored in  {store}")
     out.append("")
-    header = f"  {'seq':>3} {'[n]':>5}  {'cell':<10} {'status':<6} {'time':>9}  reads / writes / mutated"
+    header = (
+        f"  {'seq':>3} {'[n]':>5}  {'cell':<10} {'status':<6} {'time':>9}  reads / writes / mutated"
+    )
     out.append(header)
     for e in executions:
         count = e.get("execution_count")

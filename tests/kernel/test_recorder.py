@@ -21,7 +21,7 @@ def test_records_each_execution_with_identity_and_timing(session: Session) -> No
     records = session.records()
     assert [r.seq for r in records] == [1, 2, 3]
     assert [r.cell_id for r in records] == ["cell-a", "cell-b", None]
-    assert [r.execution_count for r in records] == [2, 3, 4]  # %load_ext ran as [1]
+    assert [r.execution_count for r in records] == [1, 2, 3]
     assert records[1].source == "y = x + 1"
     assert records[1].source_hash == source_hash("y = x + 1")
     assert all(r.status == "ok" and r.duration >= 0 and r.started_at > 0 for r in records)
@@ -215,7 +215,9 @@ def test_imported_module_versions_are_recorded(session: Session) -> None:
     assert "xxhash" in env["imported"]
 
 
-def test_recording_survives_internal_failure(session: Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_recording_survives_internal_failure(
+    session: Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import jupyter_ext.capture.recorder as recorder_module
 
     def explode(code: str) -> None:
@@ -238,10 +240,21 @@ def test_script_with_many_cells_keeps_order(session: Session) -> None:
 
 
 def test_function_that_declares_global_is_seen(session: Session) -> None:
-    session.run(textwrap.dedent("""
+    session.run(
+        textwrap.dedent("""
         def setter():
             global made_by_function
             made_by_function = 7
-    """))
+    """)
+    )
     session.run("setter()")
     assert "made_by_function" in session.last().writes
+
+
+def test_track_rejects_bad_arguments_with_one_line(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = session.run("%track --bogus")
+    assert result.success
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["%track: unrecognized arguments: --bogus"]
