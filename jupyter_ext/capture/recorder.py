@@ -315,6 +315,10 @@ class Recorder:
         """Wait until every execution so far (and the environment) is written."""
         if self._env_thread is not None:
             self._env_thread.join(timeout)
+        try:
+            self._note_imports()
+        except Exception as exc:
+            self._internal_error(exc)
         done = self.finalizer.wait_idle(timeout)
         return self.writer.flush(timeout) and done
 

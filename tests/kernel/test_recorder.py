@@ -196,23 +196,23 @@ def test_large_array_digest_runs_in_background_and_sees_mutation(session: Sessio
     assert after.mutated and after.digest != session.variable(records[0], "big").digest
 
 
-def test_imported_module_versions_are_recorded(session: Session) -> None:
-    session.run("import xxhash")
+def test_imported_module_versions_are_recorded(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "site" / "freshly_imported_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("__version__ = '1.2.3'\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    session.run("import freshly_imported_pkg")
     recorder = session.recorder
-    recorder.flush(10)
-    for _ in range(50):
-        if recorder._environment is not None:
-            break
-        import time
-
-        time.sleep(0.1)
+    assert recorder.flush(30)
     from jupyter_ext.store.sqlite import RunStore
 
-    recorder.flush(10)
     with RunStore(session.store) as store:
         env = store.get_environment(recorder.run.run_id)
     assert env is not None
-    assert "xxhash" in env["imported"]
+    assert env["imported"] == {"freshly_imported_pkg": "1.2.3"}
+    assert "IPython" in env["kernel_imported"]
 
 
 def test_recording_survives_internal_failure(
