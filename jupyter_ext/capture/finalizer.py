@@ -14,6 +14,7 @@ The worker is also the only owner of the "last known digest" table, so compariso
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,8 +53,16 @@ RecordSink = Callable[[ExecutionRecord], None]
 class Finalizer:
     """A FIFO worker turning :class:`FinalizeJob` into :class:`ExecutionRecord`."""
 
-    def __init__(self, sink: RecordSink, on_error: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self,
+        sink: RecordSink,
+        on_error: Callable[[BaseException], None],
+        quiet_period: float = 0.015,
+    ) -> None:
         self._sink = sink
+        self._quiet_period = quiet_period
+        self._last_submit = 0.0
+        self._urgent = 0
         self._on_error = on_error
         self._jobs: deque[FinalizeJob] = deque()
         self._cond = threading.Condition()
@@ -70,6 +79,7 @@ class Finalizer:
         with self._cond:
             self._jobs.append(job)
             self._unfinished += 1
+            self._last_submit = time.monotonic()
             self._cond.notify_all()
 
     @property
@@ -84,7 +94,12 @@ class Finalizer:
     def wait_idle(self, timeout: float) -> bool:
         """Block until every submitted job is done; False (and jobs marked) on timeout."""
         with self._cond:
-            done = self._cond.wait_for(lambda: self._unfinished == 0, timeout)
+            self._urgent += 1
+            self._cond.notify_all()
+            try:
+                done = self._cond.wait_for(lambda: self._unfinished == 0, timeout)
+            finally:
+                self._urgent -= 1
             if not done:
                 for job in self._jobs:
                     job.invalid = True
@@ -97,12 +112,24 @@ class Finalizer:
             self._cond.notify_all()
         self._thread.join(timeout=1.0)
 
+    def _settled(self) -> bool:
+        return (
+            self._urgent > 0
+            or self._stopping
+            or time.monotonic() - self._last_submit >= self._quiet_period
+        )
+
     def _loop(self) -> None:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._jobs) or self._stopping)
                 if not self._jobs:
                     return
+                # Let the kernel send its reply first: working right after a cell would
+                # compete with the main thread for the GIL exactly when the user waits.
+                while not self._settled():
+                    remaining = self._quiet_period - (time.monotonic() - self._last_submit)
+                    self._cond.wait(max(remaining, 0.001))
                 job = self._jobs[0]
             try:
                 self._sink(self._finish(job))

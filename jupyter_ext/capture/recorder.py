@@ -41,7 +41,8 @@ class _Pending:
     raw: str
     cell_id: str | None
     execution_count: int | None
-    names: CellNames
+    names: CellNames | None
+    """Analysed early only when a pending digest forces it; else in ``post_run_cell``."""
     started_at: float
     t0: float
 
@@ -127,9 +128,11 @@ class Recorder:
     def _pre_run_cell(self, info: Any) -> None:
         raw = info.raw_cell if isinstance(info.raw_cell, str) else ""
         cell_id = getattr(info, "cell_id", None)
-        names = analyse(self._transform(raw))
-        if self.finalizer.busy and self._may_touch_pending(names):
-            self.finalizer.wait_idle(_WAIT_FOR_DIGESTS_S)
+        names: CellNames | None = None
+        if self.finalizer.busy:
+            names = analyse(self._transform(raw))
+            if self._may_touch_pending(names):
+                self.finalizer.wait_idle(_WAIT_FOR_DIGESTS_S)
         count = getattr(self.shell, "execution_count", None)
         self._pending = _Pending(
             raw=raw,
@@ -141,7 +144,19 @@ class Recorder:
         )
 
     def _transform(self, raw: str) -> str:
-        """The Python code IPython will run for ``raw`` (magics and ``!`` rewritten)."""
+        """The Python code IPython runs for ``raw`` (magics and ``!`` rewritten).
+
+        After the cell, IPython's history already holds it (transforming again costs
+        about as much as a trivial cell), so that is used when it matches.
+        """
+        try:
+            history = self.shell.history_manager
+            if history.input_hist_raw and history.input_hist_raw[-1] == raw:
+                parsed = history.input_hist_parsed[-1]
+                if isinstance(parsed, str):
+                    return parsed
+        except Exception:
+            pass
         try:
             code = self.shell.transform_cell(raw)
         except Exception:
@@ -171,7 +186,7 @@ class Recorder:
         status: Any = "ok" if error is None else "error"
         error_type = type(error).__name__ if error is not None else None
         count = result.execution_count if isinstance(result.execution_count, int) else None
-        names = pending.names
+        names = pending.names or analyse(self._transform(pending.raw))
         ns = self.shell.user_ns
         refs = called_global_refs(names.calls, ns)
 
