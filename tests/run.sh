@@ -24,7 +24,7 @@ if [[ -z "${JX_SKIP_INSTALL:-}" ]]; then
   step "installing jupyter-ext (editable, with test extras; builds the JupyterLab extension)"
   "$python" -m pip install --quiet --upgrade pip
   "$python" -m pip install --quiet -e ".[test]"
-  jupyter labextension develop . --overwrite >/dev/null
+  jupyter labextension develop . --overwrite >/dev/null 2>&1
 fi
 
 step "lint and format (ruff)"

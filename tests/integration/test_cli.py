@@ -34,7 +34,7 @@ def write_notebook(path: Path, *sources: str) -> Path:
     nb.cells = [new_code_cell(s) for s in sources]
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i}"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(nb, path)
     return path
 
