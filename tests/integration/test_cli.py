@@ -103,9 +103,7 @@ def test_demo_replays_the_example_in_recorded_order(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     nb = nbformat.read(EXAMPLE, as_version=4)
-    by_count = sorted(
-        (c["execution_count"], c["id"]) for c in nb.cells if c.get("execution_count")
-    )
+    by_count = sorted((c["execution_count"], c["id"]) for c in nb.cells if c.get("execution_count"))
     assert [e["cell_id"] for e in record["executions"]] == [cid for _, cid in by_count]
     outlier = next(e for e in record["executions"] if e["cell_id"] == "add-outlier")
     assert outlier["mutated"] == ["prices"]
