@@ -64,6 +64,7 @@ class Kernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
+        self.comm_inbox: list[dict[str, Any]] = []
 
     def execute(
         self, code: str, cell_id: str | None = None, timeout: float = 120, silent: bool = False
@@ -102,6 +103,8 @@ class Kernel:
                 io = self.kc.get_iopub_msg(timeout=remaining)
             except queue.Empty:
                 continue
+            if io["msg_type"] in ("comm_msg", "comm_open", "comm_close"):
+                self.comm_inbox.append(io)
             if io["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, body = io["msg_type"], io["content"]
@@ -116,6 +119,46 @@ class Kernel:
                 execution.errors.append(body)
             elif kind == "status" and body["execution_state"] == "idle":
                 return execution
+
+    # -- comms, as JupyterLab's kernel connection uses them ---------------------------
+
+    def open_comm(self, target: str, data: dict[str, Any]) -> str:
+        import uuid
+
+        comm_id = uuid.uuid4().hex
+        content = {"comm_id": comm_id, "target_name": target, "data": data}
+        self.kc.shell_channel.send(self.kc.session.msg("comm_open", content))
+        return comm_id
+
+    def send_comm(self, comm_id: str, data: dict[str, Any]) -> None:
+        content = {"comm_id": comm_id, "data": data}
+        self.kc.shell_channel.send(self.kc.session.msg("comm_msg", content))
+
+    def wait_comm(
+        self, comm_id: str, predicate: Any, timeout: float = 30, after: int = 0
+    ) -> dict[str, Any]:
+        """The first comm message (data) on ``comm_id`` at index >= ``after`` matching."""
+        deadline = time.monotonic() + timeout
+        index = after
+        while True:
+            while index < len(self.comm_inbox):
+                msg = self.comm_inbox[index]
+                index += 1
+                content = msg["content"]
+                if content.get("comm_id") == comm_id and predicate(content.get("data", {})):
+                    self.comm_cursor = index
+                    return dict(content.get("data", {}))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no matching comm message")
+            try:
+                io = self.kc.get_iopub_msg(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            if io["msg_type"] in ("comm_msg", "comm_open", "comm_close"):
+                self.comm_inbox.append(io)
+
+    comm_cursor = 0
 
     def shutdown(self) -> None:
         try:
