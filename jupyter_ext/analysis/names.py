@@ -28,9 +28,16 @@ Deliberate decisions on ambiguous points
 ----------------------------------------
 * ``writes``/``deletes`` describe the final state of a run that completes (or stops at an
   explicit ``raise``): ``x = 1; del x`` deletes ``x`` and does not write it; ``del x; x = 1``
-  writes it.  A name bound on one path and deleted on another is in both sets.
-* ``except E as e`` at module level binds ``e`` and Python deletes it when the handler
-  ends, so ``e`` is in ``deletes`` (the old value is gone), not in ``writes``.
+  writes it.  A name bound on one path and deleted on another is in both sets.  A run
+  stopped by some other exception may have done less; the namespace tells the rest.
+* ``x = 1; del x; print(x)`` reads ``x``: after a ``del`` a name is no longer known to be
+  bound (the load fails at run time anyway).
+* ``except E as e`` at module level binds ``e`` and Python deletes it however the handler
+  is left, so ``e`` is in ``deletes`` (the old value is gone), not in ``writes``.
+* Annotations evaluated when the code runs (module and class level, parameters and return
+  values) are immediate reads; under ``from __future__ import annotations`` or Python
+  3.14's lazy annotations they are deferred (``function_globals_read``).  Annotations of
+  a function's local variables are never evaluated and read nothing.
 * A ``global x`` inside a *class body* defined at module level writes ``x`` when the class
   statement runs, so it is a plain write; ``global`` in functions only ever lands in
   ``function_globals_written`` (a ``del`` of such a global counts as written too).
@@ -85,7 +92,8 @@ class CellNames:
     mutation_candidates: frozenset[str] = _EMPTY
     """Global names whose object the cell may change without rebinding: call receivers
     and arguments, bases of attribute/subscript stores and deletes, augmented-assignment
-    targets, ``with`` context managers, and names the AST shows aliasing those."""
+    targets, ``with`` context managers, and names the AST shows aliasing those.  The
+    callee ``f`` of ``f(x)`` is in ``calls``, not here."""
     calls: frozenset[str] = _EMPTY
     """Global names called directly (``f(...)``, ``@f``) while the cell runs."""
     function_globals_read: frozenset[str] = _EMPTY
@@ -99,11 +107,17 @@ class CellNames:
     """Why the static view may be incomplete (``"exec"``, ``"globals()"``, ``"%run"``, ...),
     in order of first appearance."""
     syntax_error: str | None = None
-    """Set when the code does not parse; every other field is then empty."""
+    """Set when the code does not parse (or is too deep or complex for the parser, which
+    then fails the same way when IPython compiles it); every other field is empty."""
 
 
 def analyse(code: str) -> CellNames:
-    """Analyse one cell's (transformed) code.  Never raises; cached by code string."""
+    """Analyse one cell's (transformed) code.
+
+    Never raises: unparseable code sets ``syntax_error``, and should the analysis itself
+    fail, ``dynamic`` says so, which makes callers fall back to looking at the namespace.
+    Results are cached by code string (they are immutable).
+    """
     if not isinstance(code, str):
         return CellNames(syntax_error="code is not a string")
     return _analyse_cached(code)
@@ -319,6 +333,9 @@ _LAZY_ANNOTATIONS_BY_DEFAULT = sys.version_info >= (3, 14)  # PEP 649/749
 
 
 class _Analyser:
+    """One pass over one cell's tree: statements recursively (their nesting is bounded
+    by Python's indentation limit), expressions with an explicit stack."""
+
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
         self.module = _Scope(_MODULE, None, flow=_Flow())
@@ -332,9 +349,14 @@ class _Analyser:
         self.ever_written: set[str] = set()
         self.ever_deleted: set[str] = set()
         self.raised = _dead()  # module state at explicit, uncaught `raise` statements
+        self.raise_count = 0  # explicit `raise` statements seen so far
         self.global_aliases: dict[str, set[str]] = {}  # module-level `y = x`, `for y in x`
-        self.exc: list[tuple[_Scope, _Flow]] = []  # innermost `try` body accumulators
-        self.loops: list[tuple[_Scope, list[_Flow], list[_Flow]]] = []  # breaks, continues
+        # Open `try` bodies: scope, accumulated states, len(self.handlers) on entry.
+        self.exc: list[tuple[_Scope, _Flow, int]] = []
+        # Open loops: scope, states at `break`, at `continue`, len(self.handlers) on entry.
+        self.loops: list[tuple[_Scope, list[_Flow], list[_Flow], int]] = []
+        # `except ... as name` handlers being visited: leaving one deletes the name.
+        self.handlers: list[tuple[_Scope, str]] = []
         self.undo: list[list[tuple[_Scope, str]]] = []  # conditional walrus bindings
         self.lazy_annotations = _LAZY_ANNOTATIONS_BY_DEFAULT or any(
             isinstance(stmt, ast.ImportFrom)
@@ -495,9 +517,9 @@ class _Analyser:
     def _stmts(self, body: Sequence[ast.stmt], scope: _Scope) -> None:
         for stmt in body:
             if self.exc and scope.flow is not None:
-                owner, caught = self.exc[-1]
+                owner, caught, depth = self.exc[-1]
                 if owner is scope:  # an exception raised by `stmt` sees this state
-                    caught.absorb(scope.flow)
+                    caught.absorb(self._leaving(scope, depth))
             handler = _STMT_HANDLERS.get(type(stmt))
             if handler is None:
                 self._generic_stmt(stmt, scope)
@@ -566,7 +588,7 @@ class _Analyser:
         self._target(node.target, scope)
         breaks: list[_Flow] = []
         continues: list[_Flow] = []
-        self.loops.append((scope, breaks, continues))
+        self.loops.append((scope, breaks, continues, len(self.handlers)))
         self._stmts(node.body, scope)
         self.loops.pop()
         exit_ = entry.copy()  # zero iterations, or the iterator ran out
@@ -593,7 +615,7 @@ class _Analyser:
         scope.flow = after_test.copy()
         breaks: list[_Flow] = []
         continues: list[_Flow] = []
-        self.loops.append((scope, breaks, continues))
+        self.loops.append((scope, breaks, continues, len(self.handlers)))
         self._stmts(node.body, scope)
         self.loops.pop()
         if _always_true(node.test):  # `while True:` ends only through `break`
@@ -646,7 +668,7 @@ class _Analyser:
             self._stmts(node.body, scope)
             return
         caught = _dead()
-        self.exc.append((scope, caught))
+        self.exc.append((scope, caught, len(self.handlers)))
         self._stmts(node.body, scope)
         self._pop_exc(scope)
         caught.absorb(scope.flow)
@@ -664,14 +686,17 @@ class _Analyser:
             self._stmts(node.orelse, scope)
             self._stmts(node.finalbody, scope)
             return
+        raises = self.raise_count
+        loop = self.loops[-1] if self.loops and self.loops[-1][0] is scope else None
+        jumps = (len(loop[1]), len(loop[2])) if loop is not None else (0, 0)
         caught = _dead()  # every state in which the body may raise
-        self.exc.append((scope, caught))
+        self.exc.append((scope, caught, len(self.handlers)))
         self._stmts(node.body, scope)
         self._pop_exc(scope)
         escaped = _dead()  # states in which an exception heads for `finally`
         if node.finalbody:
             escaped.absorb(caught)
-            self.exc.append((scope, escaped))
+            self.exc.append((scope, escaped, len(self.handlers)))
         self._stmts(node.orelse, scope)
         ends = [scope.flow]
         for handler in node.handlers:
@@ -680,8 +705,10 @@ class _Analyser:
                 self._expr(handler.type, scope)
             if handler.name:
                 self._bind(handler.name, scope)
+                self.handlers.append((scope, handler.name))
             self._stmts(handler.body, scope)
-            if handler.name:  # Python deletes the name when the handler ends
+            if handler.name:  # Python deletes the name however the handler ends
+                self.handlers.pop()
                 self._unbind(handler.name, scope)
             ends.append(scope.flow)
         if node.finalbody:
@@ -695,15 +722,45 @@ class _Analyser:
         scope.flow = entry
         self._stmts(node.finalbody, scope)
         after = scope.flow
+        if (
+            self.raise_count > raises
+            and scope is self.module
+            and not any(item[0] is scope for item in self.exc)
+        ):  # an explicit `raise` inside may leave the cell through this `finally`
+            self.raised.absorb(self._leaving(scope, 0))
+        deleted = _deleted_names(node.finalbody)
+        if loop is not None:  # `break`/`continue` inside also run `finally` on their way
+            bound_here = after.bound - entry.bound
+            written_here = _scope_bindings(node.finalbody)[0]
+            for states, start in zip(loop[1:3], jumps, strict=True):
+                for i in range(start, len(states)):
+                    jump = states[i].copy()
+                    jump.bound = (jump.bound - deleted) | bound_here
+                    jump.written |= written_here
+                    jump.deleted |= deleted
+                    states[i] = jump
         if normal.dead or after.dead:
             scope.flow = after.dead_copy()
         else:  # on the normal path, `finally` starts from `normal`, not from `entry`
-            after.bound |= normal.bound - _deleted_names(node.finalbody)
+            after.bound |= normal.bound - deleted
+
+    def _leaving(self, scope: _Scope, depth: int) -> _Flow:
+        """``scope``'s state as seen by code outside the handlers entered since
+        ``depth``: Python has deleted their ``as`` names on the way out."""
+        flow = scope.flow
+        assert flow is not None
+        names = [name for owner, name in self.handlers[depth:] if owner is scope]
+        if not names:
+            return flow
+        flow = flow.copy()
+        for name in names:
+            flow.unbind(name)
+        return flow
 
     def _pop_exc(self, scope: _Scope) -> None:
         """Close a ``try`` region: what it may not handle, an enclosing ``try`` in the
         same scope may (conservatively, all of it)."""
-        _, caught = self.exc.pop()
+        _, caught, _ = self.exc.pop()
         if self.exc and self.exc[-1][0] is scope:
             self.exc[-1][1].absorb(caught)
 
@@ -714,8 +771,9 @@ class _Analyser:
             self._expr(node.cause, scope)
         if scope.flow is None:
             return
-        if not any(owner is self.module for owner, _ in self.exc):
-            self.raised.absorb(self._module_flow())
+        self.raise_count += 1
+        if not any(entry[0] is self.module for entry in self.exc):
+            self.raised.absorb(self._leaving(self.module, 0))
         scope.flow = scope.flow.dead_copy()
 
     def _s_return(self, node: ast.Return, scope: _Scope) -> None:
@@ -728,8 +786,9 @@ class _Analyser:
         if scope.flow is None:
             return
         if self.loops and self.loops[-1][0] is scope:
-            _, breaks, continues = self.loops[-1]
-            (breaks if isinstance(node, ast.Break) else continues).append(scope.flow)
+            _, breaks, continues, depth = self.loops[-1]
+            jumps = breaks if isinstance(node, ast.Break) else continues
+            jumps.append(self._leaving(scope, depth))
         scope.flow = scope.flow.dead_copy()
 
     def _s_delete(self, node: ast.Delete, scope: _Scope) -> None:

@@ -179,6 +179,30 @@ FLOW = [
     case("match-not-exhaustive", "match v:\n    case 1:\n        r = 'a'\nr", reads="v r"),
     case("raise-keeps-earlier-writes", "x = 1\nif bad:\n    raise ValueError\ny = 2", writes="x y"),
     case("assert-message-conditional", "assert ok, (m := 'no')\nm", reads="ok m", writes="m"),
+    case(
+        "break-out-of-handler-deletes-name",
+        "for i in r:\n    try:\n        f()\n    except E as e:\n        break",
+        deletes="e",
+        writes="i",
+    ),
+    case(
+        "break-runs-finally",
+        "x = 1\nfor i in r:\n    try:\n        break\n    finally:\n        del x",
+        deletes="x",
+        writes="i x",
+    ),
+    case(
+        "reraise-in-handler-deletes-name",
+        "try:\n    f()\nexcept E as e:\n    raise",
+        deletes="e",
+        writes="",
+    ),
+    case(
+        "raise-runs-finally",
+        "try:\n    x = 1\n    raise ValueError\nfinally:\n    del y",
+        deletes="y",
+        writes="x",
+    ),
     case("infinite-loop-still-writes", "x = 1\nwhile True:\n    y = 2", writes="x y"),
 ]
 
@@ -794,3 +818,159 @@ def test_typical_cell_is_fast() -> None:
     uncached = names_module._analyse_cached.__wrapped__
     per_call = min(timeit.repeat(lambda: uncached(code), number=20, repeat=5)) / 20
     assert per_call < 0.005  # typically well under a millisecond; generous for slow CI
+
+
+# ------------------------------------------------- soundness against real executions
+
+
+class _RecordingLocals(dict[str, Any]):
+    """A module namespace that sees every lookup: module-level code run with
+    ``exec(code, globals, this)`` reads, binds and deletes names through it."""
+
+    def __init__(self, before: dict[str, Any]) -> None:
+        super().__init__(before)
+        self.bound_by_cell: set[str] = set()
+        self.deleted_by_cell: set[str] = set()
+        self.reads: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.bound_by_cell:
+            self.reads.add(name)  # a value from before the cell
+        return super().__getitem__(name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.bound_by_cell.add(name)
+        self.deleted_by_cell.discard(name)
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self.bound_by_cell.discard(name)
+        self.deleted_by_cell.add(name)
+
+
+class _CellGenerator:
+    """Random module-level cells over a few names: assignments, walrus (also under
+    ``and``/``if``-expressions), ``del``, branches, loops with ``break``/``continue``,
+    ``try``/``except ... as``/``else``/``finally``, ``raise``, ``match`` and ``with``."""
+
+    NAMES = ("a", "b", "c", "d")
+    FLAGS = ("c0", "c1", "c2")
+
+    def __init__(self, seed: int) -> None:
+        import random
+
+        self.rng = random.Random(seed)
+
+    def name(self) -> str:
+        return self.rng.choice(self.NAMES)
+
+    def flag(self) -> str:
+        return self.rng.choice(self.FLAGS)
+
+    def expr(self, depth: int = 0) -> str:
+        roll = self.rng.random()
+        if roll < 0.35 or depth > 2:
+            return self.name()
+        if roll < 0.5:
+            return str(self.rng.randint(0, 3))
+        if roll < 0.65:
+            return f"({self.name()} := {self.expr(depth + 1)})"
+        if roll < 0.75:
+            return f"({self.expr(depth + 1)} and {self.expr(depth + 1)})"
+        if roll < 0.85:
+            return f"({self.expr(depth + 1)} if {self.flag()} else {self.expr(depth + 1)})"
+        if roll < 0.92:  # comprehension globals bypass the recording namespace: keep local
+            return "sum([i * j for i in range(2) for j in range(i)])"
+        return f"({self.expr(depth + 1)} + {self.expr(depth + 1)})"
+
+    def block(self, indent: int, depth: int, loop: str | None) -> str:
+        return "".join(self.stmt(indent, depth, loop) for _ in range(self.rng.randint(1, 3)))
+
+    def stmt(self, indent: int, depth: int, loop: str | None) -> str:
+        pad = " " * indent
+        roll = self.rng.random() * (0.45 if depth >= 3 else 1.0)
+        inner = indent + 4
+        if roll < 0.2:
+            return f"{pad}{self.name()} = {self.expr()}\n"
+        if roll < 0.27:
+            return f"{pad}{self.name()} += 1\n"
+        if roll < 0.33:
+            return f"{pad}del {self.name()}\n"
+        if roll < 0.4:
+            return f"{pad}_ = {self.expr()}\n"
+        if roll < 0.45:
+            jumps = {"for": ["break", "continue"], "while": ["break"]}.get(loop or "", [])
+            jump = self.rng.choice(jumps) if jumps else "raise ValueError"
+            return f"{pad}if {self.flag()}:\n{pad}    {jump}\n"
+        if roll < 0.6:
+            code = f"{pad}if {self.flag()}:\n" + self.block(inner, depth + 1, loop)
+            if self.rng.random() < 0.6:
+                code += f"{pad}else:\n" + self.block(inner, depth + 1, loop)
+            return code
+        if roll < 0.7:
+            code = f"{pad}for {self.name()} in range({self.rng.randint(0, 2)}):\n"
+            code += self.block(inner, depth + 1, "for")
+            if self.rng.random() < 0.3:
+                code += f"{pad}else:\n" + self.block(inner, depth + 1, loop)
+            return code
+        if roll < 0.77:
+            return (
+                f"{pad}while True:\n" + self.block(inner, depth + 1, "while") + f"{pad}    break\n"
+            )
+        if roll < 0.9:
+            code = f"{pad}try:\n" + self.block(inner, depth + 1, loop)
+            code += (
+                f"{pad}except (NameError, ValueError) as {self.rng.choice([*self.NAMES, 'e'])}:\n"
+            )
+            code += self.block(inner, depth + 1, loop)
+            if self.rng.random() < 0.4:
+                code += f"{pad}else:\n" + self.block(inner, depth + 1, loop)
+            if self.rng.random() < 0.4:
+                code += f"{pad}finally:\n" + self.block(inner, depth + 1, loop)
+            return code
+        if roll < 0.95:
+            code = f"{pad}match {self.name()}:\n{pad}    case 0:\n" + self.block(
+                inner + 4, depth + 1, loop
+            )
+            if self.rng.random() < 0.5:
+                code += f"{pad}    case {self.name()}:\n" + self.block(inner + 4, depth + 1, loop)
+            return code
+        return f"{pad}with nullcontext(0) as {self.name()}:\n" + self.block(inner, depth + 1, loop)
+
+    def cell(self) -> str:
+        return "".join(self.stmt(0, 0, None) for _ in range(self.rng.randint(1, 5)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_static_view_covers_real_executions(seed: int) -> None:
+    """Run random cells for real, under random branch outcomes, and check that every
+    name the run read from before the cell is in ``reads``, and that what a completed
+    run (or one stopped by an explicit ``raise``) left bound or deleted is in ``writes``
+    or ``deletes``."""
+    import builtins
+    import contextlib
+
+    generator = _CellGenerator(seed)
+    for _ in range(80):
+        code = generator.cell()
+        static = analyse(code)
+        assert static.syntax_error is None, code
+        compiled = compile(code, "<cell>", "exec")
+        for _ in range(3):
+            before = {name: 0 for name in _CellGenerator.NAMES}
+            before.update({flag: generator.rng.random() < 0.5 for flag in _CellGenerator.FLAGS})
+            namespace = _RecordingLocals(before)
+            env = {"__builtins__": builtins, "nullcontext": contextlib.nullcontext}
+            completed = True
+            try:
+                exec(compiled, env, namespace)
+            except ValueError:
+                pass  # an explicit `raise`: the final state is still described
+            except Exception:
+                completed = False  # e.g. NameError: a name the cell itself deleted
+            context = f"\n{code}\nflags: { {f: before[f] for f in _CellGenerator.FLAGS} }"
+            assert namespace.reads <= static.reads, context
+            if completed:
+                assert namespace.bound_by_cell <= static.writes, context
+                assert namespace.deleted_by_cell <= static.deletes, context
