@@ -18,6 +18,7 @@ from .config import JupyterExt, disabled_by_environment
 
 _ATTR = "_jupyter_ext_recorder"
 _REASON = "_jupyter_ext_reason"
+_COMM = "_jupyter_ext_comm"
 
 
 def _store_path(settings: JupyterExt) -> Path:
@@ -55,6 +56,15 @@ def load(shell: Any) -> None:
     shell.events.register("pre_run_cell", recorder.pre_run_cell)
     shell.events.register("post_run_cell", recorder.post_run_cell)
     atexit.register(recorder.close)
+    try:
+        from .comm import CommChannel
+        from .requests import request_handlers
+
+        channel = CommChannel(shell, recorder.live, request_handlers(recorder))
+        channel.register()
+        setattr(shell, _COMM, channel)
+    except Exception as exc:  # recording goes on without the panel
+        print(f"jupyter-ext: the JupyterLab panel cannot connect: {exc}", file=sys.stderr)
     setattr(shell, _ATTR, recorder)
     setattr(shell, _REASON, None)
 
@@ -70,6 +80,10 @@ def unload(shell: Any) -> None:
         with contextlib.suppress(ValueError):
             shell.events.unregister(event, callback)
     atexit.unregister(recorder.close)
+    channel = getattr(shell, _COMM, None)
+    if channel is not None:
+        channel.unregister()
+        setattr(shell, _COMM, None)
     setattr(shell, _ATTR, None)
     setattr(shell, _REASON, "unloaded (%unload_ext jupyter_ext)")
     recorder.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from . import extension
@@ -22,6 +23,8 @@ def _status_text(status: dict[str, Any]) -> str:
         f"{store.get('written', 0)} written to the store, {store.get('pending', 0)} pending",
         f"  names:      {status['tracked_names']} user names tracked",
     ]
+    if status.get("warnings") is not None:
+        lines.append(f"  warnings:   {status['warnings']} (see %hygiene)")
     if store.get("dropped"):
         lines.append(f"  lost:       {store['dropped']} records could not be written")
     if store.get("last_error"):
@@ -31,29 +34,27 @@ def _status_text(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class _Parser(argparse.ArgumentParser):
+class MagicParser(argparse.ArgumentParser):
     """Argument errors become one line of text, not a SystemExit in the user's cell."""
+
+    def __init__(self, prog: str, description: str) -> None:
+        super().__init__(prog=prog, description=description, add_help=False)
+        self.add_argument("-h", "--help", action="store_true", help="show this help")
 
     def error(self, message: str) -> Any:
         raise ValueError(f"{self.prog}: {message}")
 
 
-def _track_parser() -> _Parser:
-    parser = _Parser(
-        prog="%track",
-        description="Show whether this kernel is recording, the run id, the store and counts.",
-        add_help=False,
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
-    parser.add_argument("-h", "--help", action="store_true", help="show this help")
-    return parser
+def register_line_magic(
+    shell: Any,
+    name: str,
+    make_parser: Callable[[], MagicParser],
+    handler: Callable[[argparse.Namespace], None],
+) -> None:
+    """Register ``%name`` as a plain function: parse, show help or run ``handler``."""
 
-
-def register(shell: Any) -> None:
-    """Register the line magics on ``shell`` (plain functions: no untyped decorators)."""
-
-    def track(line: str) -> None:
-        parser = _track_parser()
+    def magic(line: str) -> None:
+        parser = make_parser()
         try:
             args = parser.parse_args(shlex.split(line))
         except ValueError as exc:
@@ -62,11 +63,31 @@ def register(shell: Any) -> None:
         if args.help:
             print(parser.format_help())
             return
+        handler(args)
+
+    magic.__doc__ = make_parser().format_help()
+    magic.__name__ = name
+    shell.register_magic_function(magic, "line", name)
+
+
+def _track_parser() -> MagicParser:
+    parser = MagicParser(
+        "%track", "Show whether this kernel is recording, the run id, the store and counts."
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    return parser
+
+
+def register(shell: Any) -> None:
+    """Register every line magic of the extension on ``shell``."""
+    from .hygiene_magics import register_hygiene_magics
+
+    def track(args: argparse.Namespace) -> None:
         status = extension.status(shell)
         if args.json:
             print(json.dumps(status, sort_keys=True, default=str))
         else:
             print(_status_text(status))
 
-    track.__doc__ = _track_parser().format_help()
-    shell.register_magic_function(track, "line", "track")
+    register_line_magic(shell, "track", _track_parser, track)
+    register_hygiene_magics(shell)

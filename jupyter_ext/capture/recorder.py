@@ -28,6 +28,7 @@ from .config import JupyterExt
 from .finalizer import FinalizeJob, Finalizer
 from .functions import called_global_refs
 from .hashing import Digest, digest, is_large
+from .live import LiveHygiene
 from .namespace import NamespaceTracker
 
 _WAIT_FOR_DIGESTS_S = 30.0
@@ -86,6 +87,7 @@ class Recorder:
         self._pending: _Pending | None = None
         self._digested: set[str] = set()
         self.last_record: ExecutionRecord | None = None
+        self.live = LiveHygiene(shell)
         self.writer = BackgroundWriter(store_path, on_problem=self._messages.append)
         self.writer.submit(ops.BeginRun(self.run))
         self.finalizer = Finalizer(self._record_done, self._internal_error)
@@ -267,6 +269,10 @@ class Recorder:
         self.last_record = record
         self.recorded += 1
         self.writer.submit(ops.AddExecution(record))
+        try:
+            self.live.on_record(record)
+        except Exception as exc:  # the rules must never cost the record
+            self._internal_error(exc)
 
     def _internal_error(self, exc: BaseException) -> None:
         self.failures += 1
@@ -320,6 +326,11 @@ class Recorder:
                 self._merge_imports(self._environment)
                 self.writer.submit(ops.SetEnvironment(self.run.run_id, dict(self._environment)))
 
+    def environment(self) -> dict[str, Any] | None:
+        """The run's environment as captured so far (None until capture finishes)."""
+        with self._env_lock:
+            return dict(self._environment) if self._environment is not None else None
+
     def _merge_imports(self, env: dict[str, Any]) -> None:
         env["imported"] = dict(sorted(self._imported.items()))
         env["kernel_imported"] = dict(sorted(self._kernel_imported.items()))
@@ -354,4 +365,5 @@ class Recorder:
             "store_status": writer,
             "tracked_names": len(self.tracker),
             "internal_errors": self.failures,
+            "warnings": len(self.live.warnings()),
         }

@@ -1,0 +1,147 @@
+"""Read-only views of the lineage graph for people and for the panel (pure).
+
+``%lineage NAME`` and the panel's ``lineage``/``graph`` requests show the same data, so
+it is computed once here and only formatted differently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .lineage import ExecutionNode, LineageGraph, Version
+from .snapshot import NotebookSnapshot
+
+
+def _ref(node: ExecutionNode | None, snapshot: NotebookSnapshot | None) -> dict[str, Any]:
+    if node is None:
+        return {"seq": None, "cell_id": None, "execution_count": None, "position": None}
+    record = node.record
+    position = snapshot.position(record.cell_id) if snapshot and record.cell_id else None
+    return {
+        "seq": record.seq,
+        "cell_id": record.cell_id,
+        "execution_count": record.execution_count,
+        "position": position,
+    }
+
+
+def _version(version: Version) -> dict[str, Any]:
+    return {
+        "seq": version.seq,
+        "cell_id": version.cell_id,
+        "execution_count": version.execution_count,
+        "digest": version.digest,
+        "kind": version.kind,
+    }
+
+
+def lineage_report(
+    graph: LineageGraph, name: str, snapshot: NotebookSnapshot | None = None
+) -> dict[str, Any]:
+    """Where ``name``'s current value came from and what depends on it."""
+    current = graph.current(name)
+    if current is None:
+        raise KeyError(f"`{name}` was never recorded in this run")
+    producer = graph.node(current.seq)
+    inputs = []
+    if producer is not None:
+        for input_name, version in sorted(producer.inputs.items()):
+            inputs.append(
+                {
+                    "name": input_name,
+                    "from": _ref(graph.node(version.seq) if version else None, snapshot),
+                }
+            )
+    upstream = [_ref(graph.node(seq), snapshot) for seq in graph.upstream(current.seq)]
+    downstream = []
+    for seq in graph.downstream(current.seq):
+        node = graph.node(seq)
+        if node is not None:
+            entry = _ref(node, snapshot)
+            entry["names"] = sorted(node.outputs)
+            downstream.append(entry)
+    return {
+        "name": name,
+        "current": _version(current),
+        "produced_by": _ref(producer, snapshot),
+        "history": [_version(v) for v in graph.history(name)],
+        "inputs": inputs,
+        "upstream": upstream,
+        "downstream": downstream,
+    }
+
+
+def _label(ref: dict[str, Any]) -> str:
+    if ref.get("seq") is None:
+        return "before recording started"
+    count = ref.get("execution_count")
+    prompt = f"[{count}]" if count is not None else f"execution {ref['seq']}"
+    cell = ref.get("cell_id")
+    return f"{prompt} cell {cell}" if cell else f"{prompt} (no cell id)"
+
+
+def format_lineage(report: dict[str, Any]) -> str:
+    current = report["current"]
+    lines = [f"`{report['name']}`: {current['kind']} by {_label(report['produced_by'])}"]
+    if current["kind"] == "deleted":
+        return lines[0]
+    digest = current.get("digest")
+    lines[0] += f", digest {digest[:12]}" if digest else ", opaque value"
+    if report["inputs"]:
+        lines.append("  made from:")
+        lines.extend(f"    {i['name']:<16} <- {_label(i['from'])}" for i in report["inputs"])
+    if report["upstream"]:
+        lines.append("  upstream: " + ", ".join(_label(r) for r in report["upstream"]))
+    if report["downstream"]:
+        lines.append("  downstream:")
+        lines.extend(
+            f"    {_label(r)} -> {', '.join(r['names']) or '(reads only)'}"
+            for r in report["downstream"]
+        )
+    if len(report["history"]) > 1:
+        changes = ", ".join(f"{_label(v)} {v['kind']}" for v in report["history"])
+        lines.append(f"  history: {changes}")
+    return "\n".join(lines)
+
+
+def graph_payload(graph: LineageGraph, snapshot: NotebookSnapshot | None) -> dict[str, Any]:
+    """Cells and the variables flowing between them, for the panel's graph view.
+
+    One node per cell (its last execution) or per execution without a cell id; one edge
+    per (producer, consumer, name), flagged when the producer sits below the consumer.
+    """
+    last: dict[str, ExecutionNode] = {}
+    for node in graph.nodes():
+        key = node.record.cell_id or f"exec:{node.record.seq}"
+        last[key] = node
+    nodes = []
+    edges = []
+    for key, node in last.items():
+        ref = _ref(node, snapshot)
+        ref["key"] = key
+        ref["writes"] = sorted(node.outputs)
+        ref["status"] = node.record.status
+        nodes.append(ref)
+        for name, version in sorted(node.inputs.items()):
+            if version is None:
+                continue
+            producer = graph.node(version.seq)
+            if producer is None:
+                continue
+            source_key = producer.record.cell_id or f"exec:{producer.record.seq}"
+            if source_key == key:
+                continue
+            src_pos = snapshot.position(source_key) if snapshot else None
+            dst_pos = ref["position"]
+            edges.append(
+                {
+                    "from": source_key,
+                    "to": key,
+                    "name": name,
+                    "out_of_order": src_pos is not None
+                    and dst_pos is not None
+                    and src_pos > dst_pos,
+                }
+            )
+    nodes.sort(key=lambda n: (n["position"] is None, n["position"] or 0, n["seq"] or 0))
+    return {"nodes": nodes, "edges": edges}

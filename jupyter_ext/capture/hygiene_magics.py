@@ -1,0 +1,146 @@
+"""``%hygiene``, ``%lineage NAME`` and ``%gather NAME``: the rules, inside a cell.
+
+Each waits for the recorder to finish the previous executions first (their digests
+may still be computing on the background thread), so what it prints includes the
+cell that ran just before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from . import extension
+from .magics import MagicParser, register_line_magic
+
+
+def _recorder_or_say_why(shell: Any) -> Any:
+    recorder = extension.recorder_of(shell)
+    if recorder is None:
+        status = extension.status(shell)
+        print(f"jupyter-ext is not recording: {status.get('reason')}. Run %load_ext jupyter_ext.")
+        return None
+    recorder.finalizer.wait_idle(30.0)
+    return recorder
+
+
+def hygiene_text(warnings: list[dict[str, Any]], cells: dict[str, Any]) -> str:
+    if not warnings:
+        return "No hygiene warnings: every recorded cell agrees with the notebook as written."
+    lines = [f"{len(warnings)} hygiene warning{'s' if len(warnings) != 1 else ''}:"]
+    for w in warnings:
+        cell = w.get("cell_id")
+        status = cells.get(cell, {}) if cell else {}
+        count = status.get("execution_count")
+        where = f"[{count}] " if count is not None else ""
+        where += f"cell {cell}" if cell else "no cell"
+        lines.append(f"  {w['code']} {w['kind']:<18} {where}: {w['message']}")
+    return "\n".join(lines)
+
+
+def _hygiene_parser() -> MagicParser:
+    parser = MagicParser(
+        "%hygiene",
+        "Show stale cells, out-of-order executions, hidden state, edited cells and names "
+        "no cell above defines.",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    return parser
+
+
+def _lineage_parser() -> MagicParser:
+    parser = MagicParser(
+        "%lineage", "Where NAME's current value came from, and what depends on it."
+    )
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    return parser
+
+
+def _gather_parser() -> MagicParser:
+    parser = MagicParser(
+        "%gather",
+        "The minimal code, in execution order, that recreates NAME in a fresh kernel.",
+    )
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write a notebook (.ipynb) or script (.py)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    return parser
+
+
+def register_hygiene_magics(shell: Any) -> None:
+    def hygiene(args: argparse.Namespace) -> None:
+        recorder = _recorder_or_say_why(shell)
+        if recorder is None:
+            return
+        state = recorder.live.state()
+        if args.json:
+            payload = {
+                "protocol": state["protocol"],
+                "run_id": recorder.run.run_id,
+                "notebook_seq": state["notebook_seq"],
+                "warnings": state["warnings"],
+                "cells": state["cells"],
+            }
+            print(json.dumps(payload, sort_keys=True, default=str))
+        else:
+            print(hygiene_text(state["warnings"], state["cells"]))
+
+    def lineage(args: argparse.Namespace) -> None:
+        from ..analysis.lineage_report import format_lineage, lineage_report
+
+        recorder = _recorder_or_say_why(shell)
+        if recorder is None:
+            return
+        live = recorder.live
+        try:
+            with live.locked():
+                report = lineage_report(live.engine.graph, args.name, live.engine.notebook)
+        except KeyError as exc:
+            print(str(exc).strip("'\""))
+            return
+        print(json.dumps(report, sort_keys=True) if args.json else format_lineage(report))
+
+    def gather_(args: argparse.Namespace) -> None:
+        from ..analysis.gather import GatherError, gather, write_gathered
+
+        recorder = _recorder_or_say_why(shell)
+        if recorder is None:
+            return
+        try:
+            result = gather(recorder.live.records(), args.name)
+            written = write_gathered(result, args.output) if args.output else None
+        except (GatherError, OSError) as exc:
+            print(f"%gather: {exc}")
+            return
+        if args.json:
+            payload = {
+                "name": result.name,
+                "steps": [
+                    {
+                        "seq": s.seq,
+                        "cell_id": s.cell_id,
+                        "execution_count": s.execution_count,
+                        "source": s.source,
+                        "produces": list(s.produces),
+                    }
+                    for s in result.steps
+                ],
+                "notes": list(result.notes),
+                "output": str(written) if written else None,
+            }
+            print(json.dumps(payload, sort_keys=True))
+            return
+        if written:
+            print(f"wrote {len(result.steps)} steps that recreate `{result.name}` to {written}")
+            for note in result.notes:
+                print(f"note: {note}")
+        else:
+            print(result.as_script())
+
+    register_line_magic(shell, "hygiene", _hygiene_parser, hygiene)
+    register_line_magic(shell, "lineage", _lineage_parser, lineage)
+    register_line_magic(shell, "gather", _gather_parser, gather_)
