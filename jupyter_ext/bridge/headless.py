@@ -8,9 +8,12 @@ the run back from the store by that id, with no side channel to the kernel.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,9 @@ from .client import CellIdNotebookClient, KernelStderr
 
 Order = Literal["document", "recorded"]
 
-_FLUSH_CODE = "__import__('jupyter_ext.capture.extension', fromlist=['flush']).flush(get_ipython())"
+_FINISH_EXPRESSION = (
+    "__import__('jupyter_ext.capture.extension', fromlist=['finish']).finish(get_ipython())"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,8 @@ class HeadlessRun:
     executed: int
     error: str | None
     """``None`` when every cell ran; else what failed, in papermill's words."""
+    state: dict[str, Any] | None = None
+    """The kernel's last hygiene ``state`` (warnings per cell), as the panel would see it."""
 
 
 def notebook_cells_in_order(nb: Any, order: Order) -> list[tuple[int, Any]]:
@@ -102,8 +109,10 @@ def run_notebook(
         cell.execution_count = None
     error: str | None = None
     executed = 0
+    state: dict[str, Any] | None = None
     with client.setup_kernel(env=env, stderr=subprocess.PIPE):
         stderr = KernelStderr(client.km)
+        send_notebook_snapshot(client.kc, nb, path)
         try:
             for position, (index, cell) in enumerate(todo, start=1):
                 if on_cell is not None:
@@ -118,10 +127,28 @@ def run_notebook(
         except DeadKernelError:
             error = "the kernel died"
         finally:
-            _flush_kernel(client)
+            state = _finish_kernel(client)
             stderr.shutting_down = True
     nb.metadata.setdefault("jupyter_ext", {})["run_id"] = run_id
-    return HeadlessRun(run_id, store_path, nb, executed, error)
+    return HeadlessRun(run_id, store_path, nb, executed, error, state)
+
+
+def send_notebook_snapshot(kc: Any, nb: Any, path: Path) -> None:
+    """Tell the kernel the document order, as JupyterLab's panel does over the comm.
+
+    Without it the kernel would take execution order for document order, and a replay
+    in recorded order could never show that a cell reads from a cell below it.
+    """
+    comm_id = uuid.uuid4().hex
+    cells = [
+        {"id": cell["id"], "cell_type": cell.cell_type, "source": cell.source} for cell in nb.cells
+    ]
+    snapshot = {"type": "notebook", "seq": 1, "path": str(path), "cells": cells}
+    for msg_type, content in (
+        ("comm_open", {"comm_id": comm_id, "target_name": "jupyter_ext", "data": {"protocol": 1}}),
+        ("comm_msg", {"comm_id": comm_id, "data": snapshot}),
+    ):
+        kc.shell_channel.send(kc.session.msg(msg_type, content))
 
 
 def _first_line(text: str) -> str:
@@ -129,24 +156,34 @@ def _first_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _flush_kernel(client: Any, timeout: float = 30.0) -> None:
-    """Ask the kernel to write everything before it shuts down (silent: not recorded)."""
+def _finish_kernel(client: Any, timeout: float = 30.0) -> dict[str, Any] | None:
+    """Flush the recorder and fetch the hygiene state (silent: not recorded)."""
     from nbclient.util import run_sync
 
     try:
         if client.kc is None:
-            return
-        run_sync(_async_flush_kernel)(client.kc, timeout)
+            return None
+        result: dict[str, Any] | None = run_sync(_async_finish_kernel)(client.kc, timeout)
+        return result
     except Exception:
-        return
+        return None
 
 
-async def _async_flush_kernel(kc: Any, timeout: float) -> None:
+async def _async_finish_kernel(kc: Any, timeout: float) -> dict[str, Any] | None:
     from nbclient.util import ensure_async
 
-    msg_id = kc.execute(_FLUSH_CODE, silent=True, store_history=False)
+    msg_id = kc.execute(
+        "", silent=True, store_history=False, user_expressions={"state": _FINISH_EXPRESSION}
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reply = await ensure_async(kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic())))
-        if reply.get("parent_header", {}).get("msg_id") == msg_id:
-            return
+        if reply.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        found = reply.get("content", {}).get("user_expressions", {}).get("state", {})
+        text = found.get("data", {}).get("text/plain")
+        if found.get("status") != "ok" or not isinstance(text, str):
+            return None
+        value = json.loads(ast.literal_eval(text))
+        return value if isinstance(value, dict) else None
+    return None

@@ -108,3 +108,14 @@ def flush(shell: Any, timeout: float = 30.0) -> bool:
         return True
     result: bool = recorder.flush(timeout)
     return result
+
+
+def finish(shell: Any, timeout: float = 30.0) -> str:
+    """Flush, then the hygiene state as JSON: what a headless runner reports at the end."""
+    import json
+
+    recorder = recorder_of(shell)
+    if recorder is None:
+        return json.dumps(None)
+    recorder.flush(timeout)
+    return json.dumps(recorder.live.state(), default=str)

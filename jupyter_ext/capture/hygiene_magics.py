@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from ..analysis.hygiene_report import hygiene_text
 from . import extension
 from .magics import MagicParser, register_line_magic
 
@@ -23,20 +24,6 @@ def _recorder_or_say_why(shell: Any) -> Any:
         return None
     recorder.finalizer.wait_idle(30.0)
     return recorder
-
-
-def hygiene_text(warnings: list[dict[str, Any]], cells: dict[str, Any]) -> str:
-    if not warnings:
-        return "No hygiene warnings: every recorded cell agrees with the notebook as written."
-    lines = [f"{len(warnings)} hygiene warning{'s' if len(warnings) != 1 else ''}:"]
-    for w in warnings:
-        cell = w.get("cell_id")
-        status = cells.get(cell, {}) if cell else {}
-        count = status.get("execution_count")
-        where = f"[{count}] " if count is not None else ""
-        where += f"cell {cell}" if cell else "no cell"
-        lines.append(f"  {w['code']} {w['kind']:<18} {where}: {w['message']}")
-    return "\n".join(lines)
 
 
 def _hygiene_parser() -> MagicParser:

@@ -119,6 +119,11 @@ def _run(args: argparse.Namespace, *, title: str | None = None) -> int:
         print(run_summary(record, store=str(store)))
         if args.output:
             print(f"  output     {args.output}")
+        if result.state is not None:
+            from ..analysis.hygiene_report import hygiene_text
+
+            print()
+            print(hygiene_text(result.state.get("warnings", []), result.state.get("cells", {})))
     if result.error:
         print(f"jupyter-ext: the run stopped: {result.error}", file=sys.stderr)
         return EXIT_FAILED

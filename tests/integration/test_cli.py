@@ -115,3 +115,14 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     for command in ("run", "demo", "runs", "show"):
         assert command in result.stdout
     assert "Exit codes" in result.stdout
+
+
+def test_demo_shows_the_live_warnings_of_the_messy_notebook(tmp_path: Path) -> None:
+    result = cli("demo", str(EXAMPLE), store=tmp_path / "runs.sqlite", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.strip().startswith("JX")]
+    assert len(warnings) == 2
+    stale, order = warnings
+    assert "stale" in stale and "filter-expensive" in stale
+    assert "`prices`" in stale and "[5]" in stale and "`threshold`" in stale and "[7]" in stale
+    assert "out_of_order" in order and "[3]" in order
