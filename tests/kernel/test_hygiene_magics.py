@@ -95,3 +95,29 @@ def test_track_counts_warnings(session: Session, capsys: pytest.CaptureFixture[s
     _out(capsys)
     session.run("%track --json")
     assert json.loads(_out(capsys))["warnings"] == 1
+
+
+def test_hygiene_says_which_cells_it_cannot_judge(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jupyter_ext.analysis.snapshot import parse_notebook_message
+
+    snapshot = parse_notebook_message(
+        {
+            "type": "notebook",
+            "seq": 1,
+            "path": None,
+            "cells": [
+                {"id": "star", "cell_type": "code", "source": "from os.path import *"},
+                {"id": "after", "cell_type": "code", "source": "print(join('a', 'b'))"},
+            ],
+        }
+    )
+    session.recorder.live.on_notebook(snapshot)
+    session.run("from os.path import *", cell_id="star")
+    session.run("print(join('a', 'b'))", cell_id="after")
+    _out(capsys)
+    session.run("%hygiene")
+    text = _out(capsys)
+    assert "undefined_in_order" not in text
+    assert "cannot judge" in text and "cell after" in text
