@@ -43,7 +43,8 @@ export interface INotebookMessage {
 }
 
 /** What a request may ask for; kernels answer unknown ones with an error. */
-export type RequestWhat = 'graph' | 'lineage' | 'history' | 'diff';
+export type RequestWhat =
+  'graph' | 'lineage' | 'history' | 'variables' | 'timeline' | 'run';
 
 export interface IRequestMessage {
   type: 'request';
@@ -88,14 +89,21 @@ export interface IWarning {
 }
 
 export interface ICellStatus {
-  status: 'ok' | 'error';
+  /** Outcome of the cell's last execution; null for a cell that never ran. */
+  status: 'ok' | 'error' | null;
   execution_count: number | null;
-  /** Position of the cell's last execution in the kernel's run (1-based). */
-  seq: number;
+  /** Position of the cell's last execution in the kernel's run (1-based); null if it never ran. */
+  seq: number | null;
+  /** Kinds of the warnings on this cell; absent from older kernels. */
+  kinds?: string[];
+  /** Why the rules cannot judge this cell (star import, `%run`), if so. */
+  unjudgeable?: string | null;
 }
 
 export interface IStateMessage {
   type: 'state';
+  /** Protocol of the kernel that computed this state; absent from older kernels. */
+  protocol?: number;
   /**
    * `seq` of the newest notebook snapshot the kernel had applied when it
    * computed this state; null before the first snapshot.
@@ -190,7 +198,16 @@ function parseState(raw: JSONObject): IStateMessage {
       parseCellStatus(item, `state.cells[${JSON.stringify(id)}]`)
     ])
   );
-  return { type: 'state', notebook_seq: notebookSeq, warnings, cells };
+  const message: IStateMessage = {
+    type: 'state',
+    notebook_seq: notebookSeq,
+    warnings,
+    cells
+  };
+  if (raw.protocol !== undefined) {
+    message.protocol = integer(raw.protocol, 'state.protocol');
+  }
+  return message;
 }
 
 function parseWarning(data: unknown, where: string): IWarning {
@@ -211,18 +228,31 @@ function parseWarning(data: unknown, where: string): IWarning {
 function parseCellStatus(data: unknown, where: string): ICellStatus {
   const raw = object(data, where);
   const status = raw.status;
-  if (status !== 'ok' && status !== 'error') {
-    throw new Malformed(`${where}.status: expected "ok" or "error"`);
+  if (status !== 'ok' && status !== 'error' && status !== null) {
+    throw new Malformed(`${where}.status: expected "ok", "error" or null`);
   }
-  return {
+  const cell: ICellStatus = {
     status,
     execution_count: nullable(
       raw.execution_count,
       `${where}.execution_count`,
       integer
     ),
-    seq: integer(raw.seq, `${where}.seq`)
+    seq: nullable(raw.seq, `${where}.seq`, integer)
   };
+  if (raw.kinds !== undefined) {
+    cell.kinds = array(raw.kinds, `${where}.kinds`).map((kind, index) =>
+      string(kind, `${where}.kinds[${index}]`)
+    );
+  }
+  if (raw.unjudgeable !== undefined) {
+    cell.unjudgeable = nullable(
+      raw.unjudgeable,
+      `${where}.unjudgeable`,
+      string
+    );
+  }
+  return cell;
 }
 
 function parseResponse(raw: JSONObject): IResponseMessage {

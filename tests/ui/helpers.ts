@@ -1,0 +1,107 @@
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+export const PANEL = '#jupyter-ext-panel';
+
+/** Replace the new notebook's cells with `sources` (code cells). */
+export async function setCells(
+  page: IJupyterLabPageFixture,
+  sources: string[]
+): Promise<void> {
+  await page.evaluate(sources => {
+    const app = (window as any).jupyterapp;
+    const panel = app.shell.currentWidget;
+    const shared = panel.content.model.sharedModel;
+    shared.transact(() => {
+      shared.deleteCellRange(0, shared.cells.length);
+      shared.insertCells(
+        0,
+        sources.map((source: string) => ({
+          cell_type: 'code',
+          source,
+          metadata: {}
+        }))
+      );
+    });
+  }, sources);
+  // Count the model's cells: a long notebook renders only what is in view.
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          (window as any).jupyterapp.shell.currentWidget.content.widgets.length
+      )
+    )
+    .toBe(sources.length);
+}
+
+/** The nbformat ids of the active notebook's cells, in document order. */
+export async function cellIds(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    return app.shell.currentWidget.content.widgets.map(
+      (cell: any) => cell.model.id
+    );
+  });
+}
+
+export async function activeCellIndex(
+  page: IJupyterLabPageFixture
+): Promise<number> {
+  return page.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.content.activeCellIndex
+  );
+}
+
+/** Run cells one after the other, in the order given, waiting for each. */
+export async function runCells(
+  page: IJupyterLabPageFixture,
+  indices: number[]
+): Promise<void> {
+  for (const index of indices) {
+    await page.notebook.runCell(index, true);
+  }
+}
+
+export async function openPanel(
+  page: IJupyterLabPageFixture
+): Promise<Locator> {
+  await page.sidebar.openTab('jupyter-ext-panel');
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+/** Click the notebook toolbar's Track button and wait for the kernel's hello. */
+export async function track(page: IJupyterLabPageFixture): Promise<Locator> {
+  await page
+    .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
+    .getByRole('button')
+    .click();
+  const panel = await openPanel(page);
+  await expect(panel.locator('.jp-jupyterExt-status')).toHaveAttribute(
+    'data-phase',
+    'connected',
+    { timeout: 30000 }
+  );
+  return panel;
+}
+
+export async function showTab(panel: Locator, label: string): Promise<Locator> {
+  await panel.getByRole('tab', { name: label }).click();
+  const tab = panel.locator('[role="tabpanel"]:visible');
+  await expect(tab).toHaveCount(1);
+  return tab;
+}
+
+/** Errors thrown in the page or logged as errors, to assert there are none. */
+export function collectErrors(page: IJupyterLabPageFixture): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', error => errors.push(String(error)));
+  page.on('console', message => {
+    if (message.type() === 'error') {
+      errors.push(message.text());
+    }
+  });
+  return errors;
+}

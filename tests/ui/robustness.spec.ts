@@ -1,0 +1,208 @@
+import { expect, galata, test } from '@jupyterlab/galata';
+
+import {
+  cellIds,
+  collectErrors,
+  openPanel,
+  PANEL,
+  runCells,
+  setCells,
+  showTab,
+  track
+} from './helpers';
+
+const PAYLOAD = '<img src=x onerror="window.__pwned=1">';
+
+test.describe('kernel strings are text, never markup', () => {
+  test('an injection payload in values, names, types and kernel messages executes nothing', async ({
+    page
+  }) => {
+    const errors = collectErrors(page);
+    await page.notebook.createNew('inject.ipynb');
+    await setCells(page, ['placeholder']);
+    const [first] = await cellIds(page);
+    await setCells(page, [
+      `payload = '${PAYLOAD}<script>window.__pwned=2</script>'`,
+      "Evil = type('<img src=x onerror=window.__pwned=3>', (), {})\nobj = Evil()",
+      "globals()['<img src=x onerror=window.__pwned=4>'] = payload",
+      "used = payload + '!'",
+      'payload = payload * 2',
+      // A kernel can write anything to the comm: push a hostile state after
+      // this cell's own state, and a malformed one.
+      [
+        'import threading',
+        '_p = \'<img src=x onerror="window.__pwned=5">\'',
+        '_state = {"type": "state", "protocol": 1, "notebook_seq": None,',
+        '  "warnings": [',
+        '    {"kind": "stale", "code": _p, "severity": _p, "cell_id": _p, "names": [_p], "message": _p},',
+        `    {"kind": "edited", "code": "X", "severity": "warning", "cell_id": ${JSON.stringify(first)}, "names": [_p], "message": _p + "<b>bold</b>"},`,
+        '    {"kind": _p, "code": "X", "severity": "x", "cell_id": None, "names": [], "message": _p}],',
+        '  "cells": {_p: {"status": "ok", "execution_count": 1, "seq": 1}}}',
+        '_ch = get_ipython()._jupyter_ext_comm',
+        'def _send():',
+        '    _ch._push({"type": "state", "warnings": _p})',
+        '    _ch._push(_state)',
+        'threading.Timer(1.0, _send).start()'
+      ].join('\n')
+    ]);
+    // The ids were replaced with the cells: point the hostile warning at the new first cell.
+    const ids = await cellIds(page);
+    await page.evaluate(
+      ([oldId, newId]) => {
+        const cell = (window as any).jupyterapp.shell.currentWidget.content
+          .widgets[5];
+        const source: string = cell.model.sharedModel.getSource();
+        cell.model.sharedModel.setSource(source.replace(oldId, newId));
+      },
+      [first, ids[0]]
+    );
+    const panel = await track(page);
+    await runCells(page, [0, 1, 2, 3, 4, 5]);
+
+    await expect(panel.locator('.jp-jupyterExt-warningList')).toContainText(
+      'window.__pwned=5',
+      { timeout: 15000 }
+    );
+    await expect(panel).toContainText('<img src=x onerror="window.__pwned=5">');
+    await expect(panel).toContainText('malformed message');
+    await expect(panel).toContainText(
+      'kinds this version of the panel does not know'
+    );
+    const badge = page
+      .locator('.jp-Notebook .jp-Cell')
+      .nth(0)
+      .locator('.jp-jupyterExt-badge');
+    await expect(badge).toHaveAttribute('title', /<b>bold<\/b>/);
+
+    // The kernel's own data: the type name and the odd global in Variables.
+    const variables = await showTab(panel, 'Variables');
+    await expect(variables.locator('table')).toBeVisible({ timeout: 15000 });
+    await expect(variables).toContainText('window.__pwned=3');
+    const lineage = await showTab(panel, 'Lineage');
+    await expect(lineage.locator('svg.jp-jupyterExt-graph')).toBeVisible();
+    await showTab(panel, 'Timeline');
+    await showTab(panel, 'Run');
+    await showTab(panel, 'Warnings');
+
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(
+      await page.locator(`${PANEL} img, ${PANEL} script, ${PANEL} b`).count()
+    ).toBe(0);
+    expect(await page.locator('.jp-jupyterExt-badge *').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('kernels that cannot be tracked', () => {
+  test('a kernel without jupyter-ext says how to install it and keeps working', async ({
+    page
+  }) => {
+    const errors = collectErrors(page);
+    await page.notebook.createNew('missing.ipynb');
+    // Make the package unimportable in this kernel only.
+    await setCells(page, [
+      [
+        'import sys',
+        'class _Absent:',
+        '    def find_spec(self, name, path=None, target=None):',
+        "        if name.split('.')[0] == 'jupyter_ext':",
+        '            raise ModuleNotFoundError(f"No module named {name!r}", name=name)',
+        'sys.meta_path.insert(0, _Absent())'
+      ].join('\n'),
+      '6 * 7'
+    ]);
+    await page.notebook.runCell(0, true);
+    await page
+      .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
+      .getByRole('button')
+      .click();
+    const panel = await openPanel(page);
+    const status = panel.locator('.jp-jupyterExt-status');
+    await expect(status).toHaveAttribute('data-phase', 'not-installed', {
+      timeout: 30000
+    });
+    await expect(status).toContainText(
+      "pip install jupyter-ext in this kernel's environment"
+    );
+    await expect(status).toHaveAttribute('role', 'alert');
+    await page.notebook.runCell(1, true);
+    expect(await page.notebook.getCellTextOutput(1)).toEqual(['42']);
+    expect(errors).toEqual([]);
+  });
+
+  test('an old kernel side is named, with the fix', async ({ page }) => {
+    const errors = collectErrors(page);
+    await page.notebook.createNew('old.ipynb');
+    await setCells(page, [
+      [
+        "get_ipython().extension_manager.load_extension('jupyter_ext')",
+        'def _old(comm, msg):',
+        '    comm.send({"type": "hello", "protocol": 0, "version": "0.0.1"})',
+        "get_ipython().kernel.comm_manager.register_target('jupyter_ext', _old)"
+      ].join('\n')
+    ]);
+    await page.notebook.runCell(0, true);
+    await page
+      .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
+      .getByRole('button')
+      .click();
+    const panel = await openPanel(page);
+    const status = panel.locator('.jp-jupyterExt-status');
+    await expect(status).toHaveAttribute('data-phase', 'incompatible', {
+      timeout: 30000
+    });
+    await expect(status).toContainText('jupyter-ext 0.0.1 (protocol 0)');
+    await expect(status).toContainText('pip install -U jupyter-ext');
+    expect(errors).toEqual([]);
+  });
+
+  // JupyterLab's restart of a kernel that has jupyter_ext loaded never
+  // reconnects here (the server logs "Kernel restarted", then no websocket
+  // follows), with or without the panel tracking it; until that is fixed on
+  // the kernel side, only the panel's state during the restart is checked.
+  test('a restart drops the warnings and says so, without errors', async ({
+    page
+  }) => {
+    const errors = collectErrors(page);
+    await page.notebook.createNew('restart.ipynb');
+    await setCells(page, ['a = 1', 'b = a + 1', 'a = 2']);
+    const panel = await track(page);
+    const status = panel.locator('.jp-jupyterExt-status');
+    await runCells(page, [0, 1, 2]);
+    await expect(panel.locator('.jp-jupyterExt-warning')).not.toHaveCount(0);
+
+    await page.evaluate(() => {
+      // Not awaited: the restart does not complete here (see above).
+      const panel = (window as any).jupyterapp.shell.currentWidget;
+      void panel.sessionContext.restartKernel();
+    });
+    await expect(status).not.toHaveAttribute('data-phase', 'connected');
+    await expect(panel.locator('.jp-jupyterExt-warning')).toHaveCount(0);
+    await expect(
+      page.locator('.jp-Notebook .jp-Cell .jp-jupyterExt-badge')
+    ).toHaveCount(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('auto-track setting', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'jupyter-ext:plugin': { autoTrack: true }
+    }
+  });
+
+  test('tracks a new notebook without asking', async ({ page }) => {
+    await page.notebook.createNew('auto.ipynb');
+    const panel = await openPanel(page);
+    await expect(panel.locator('.jp-jupyterExt-status')).toHaveAttribute(
+      'data-phase',
+      'connected',
+      { timeout: 30000 }
+    );
+    await expect(page.locator('.jp-jupyterExt-trackToolbar')).toContainText(
+      'Tracking'
+    );
+  });
+});
