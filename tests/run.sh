@@ -39,8 +39,12 @@ jlpm install --immutable >/dev/null 2>&1 || jlpm install
 jlpm tsc --noEmit
 jlpm test
 
-step "Python tests: unit, in-process kernel, real kernels, CLI"
-"$python" -m pytest tests --ignore=tests/ui -p no:cacheprovider
+step "Python tests: unit, in-process kernel, real kernels, CLI (two workers)"
+"$python" -m pytest tests --ignore=tests/ui -p no:cacheprovider -n auto
+
+step "the project's examples as notebook tests (pytest --jx)"
+JUPYTER_EXT_STORE="$(mktemp -d)/runs.sqlite" \
+  "$python" -m pytest --jx examples/clean_pipeline.ipynb -p no:cacheprovider -q
 
 step "browser tests (galata in Chromium)"
 bash tests/ui/run.sh

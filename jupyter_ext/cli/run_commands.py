@@ -1,4 +1,10 @@
-"""``run`` and ``demo``: execute notebooks headless with recording on."""
+"""``run`` and ``demo``: execute notebooks headless with recording on.
+
+``run`` goes through papermill with the recording engine, so parameters, error cells
+and output notebooks behave as papermill users expect. ``demo`` (and ``run --order
+recorded``) replays cells in the order their saved execution counts record, which
+papermill cannot do: that goes through the plain headless runner.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +39,6 @@ def _run(args: argparse.Namespace, *, title: str | None = None) -> int:
     import nbformat
 
     from ..bridge.headless import run_notebook
-    from .summary import run_summary
 
     path = Path(args.notebook)
     if not path.is_file():
@@ -61,25 +66,104 @@ def _run(args: argparse.Namespace, *, title: str | None = None) -> int:
     if args.output:
         result.notebook.metadata["jupyter_ext"] = record
         nbformat.write(result.notebook, args.output)
-    if args.json:
-        print(json.dumps(record, indent=2, sort_keys=True))
-    else:
-        print(run_summary(record, store=str(store)))
-        if args.output:
-            print(f"  output     {args.output}")
-        if result.state is not None:
-            from ..analysis.hygiene_report import hygiene_text
-
-            print()
-            print(hygiene_text(result.state.get("warnings", []), result.state.get("cells", {})))
+    _print_report(record, args, store, result.state)
     if result.error:
         print(f"jupyter-ext: the run stopped: {result.error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
+def _print_report(
+    record: dict[str, Any], args: argparse.Namespace, store: Path, state: Any
+) -> None:
+    from .summary import run_summary
+
+    if args.json:
+        print(json.dumps(record, indent=2, sort_keys=True))
+        return
+    print(run_summary(record, store=str(store)))
+    if args.output:
+        print(f"  output     {args.output}")
+    if state is not None:
+        from ..analysis.hygiene_report import hygiene_text
+
+        print()
+        print(hygiene_text(state.get("warnings", []), state.get("cells", {})))
+
+
+def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    from ..bridge.params import ParameterError, merge_parameters
+
+    try:
+        return merge_parameters(args.parameters_file or (), args.parameters or ())
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def read_notebook(path: Path) -> Any:
+    """The notebook at ``path``, or a one-line :class:`UsageError`."""
+    import nbformat
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such notebook")
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError, nbformat.ValidationError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise UsageError(f"{path}: not a readable notebook ({first[:200]})") from exc
+
+
+def execute_with_engine(path: Path, parameters: dict[str, Any], **options: Any) -> Any:
+    """Run through papermill with the recording engine; input problems become UsageErrors."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillException
+
+    from ..bridge.engine import execute_recorded
+
+    try:
+        return execute_recorded(path, parameters=parameters, **options)
+    except NoSuchKernel as exc:
+        raise UsageError(f"no such kernel: {exc.name}") from exc
+    except PapermillException as exc:
+        raise UsageError(f"{path}: {str(exc).strip().splitlines()[0]}") from exc
+
+
+def _run_papermill(args: argparse.Namespace) -> int:
+    path = Path(args.notebook)
+    parameters = _parameters(args)
+    read_notebook(path)
+    store = store_path(args.store)
+    run = execute_with_engine(
+        path,
+        parameters,
+        output=args.output,
+        kernel_name=args.kernel,
+        timeout=args.timeout,
+        store=store,
+        allow_errors=args.allow_errors,
+        progress_bar={"desc": path.name, "disable": None, "leave": False, "file": sys.stderr},
+    )
+    record = run.notebook.metadata.get("jupyter_ext") if run.notebook is not None else None
+    if isinstance(record, dict) and "schema" in record:
+        _print_report(record, args, store, run.state)
+    else:
+        print(f"jupyter-ext: run {run.run_id} left no record in {store}", file=sys.stderr)
+    if run.error:
+        print(run.error, file=sys.stderr)
+        if args.allow_errors and run.notebook is not None:
+            return EXIT_OK
+        first = run.error.strip().splitlines()[-1]
+        print(f"jupyter-ext: the run stopped: {first}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run(args)
+    if args.order == "recorded":
+        if args.parameters or args.parameters_file:
+            raise UsageError("parameters need --order document (papermill injects them)")
+        return _run(args)
+    return _run_papermill(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -98,12 +182,33 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     add_store_option(p)
 
 
+def add_parameter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-p",
+        "--parameters",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter; the value is typed as papermill's -p types it "
+        "(True/False/None, int, float, else text); repeatable, wins over -f",
+    )
+    p.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        metavar="FILE",
+        help="parameters from a YAML file; repeatable, later files win",
+    )
+
+
 def add_parsers(sub: Any) -> None:
     run = sub.add_parser(
         "run",
         help="execute a notebook headless with recording on",
-        description="Execute NB in a fresh kernel with the recorder loaded; every cell is "
-        "recorded with its cell id, timing, names read and written and variable digests.",
+        description="Execute NB in a fresh kernel with the recorder loaded, through papermill "
+        "with the jupyter_ext engine; every cell is recorded with its cell id, timing, names "
+        "read and written and variable digests, and the output notebook carries the run "
+        "record in metadata.jupyter_ext. Exit codes: 0 ok, 1 a cell failed, 2 bad input.",
     )
     run.add_argument("notebook", metavar="NB")
     run.add_argument(
@@ -113,6 +218,7 @@ def add_parsers(sub: Any) -> None:
         help="document: top to bottom; recorded: replay executed cells in the order of "
         "their saved execution counts",
     )
+    add_parameter_options(run)
     _add_run_options(run)
     run.set_defaults(func=cmd_run)
 

@@ -1,0 +1,156 @@
+"""Wall time of ``jupyter-ext run`` against bare ``papermill`` on the same notebooks.
+
+What a user pays for recording a headless run: both commands run as subprocesses on
+the same notebook, alternately (order shuffled per round) so machine noise hits both
+alike; we report medians and their ratio. Also the CLI's own start-up cost, which
+every command pays: ``jupyter-ext --help`` against a bare ``python -c pass``, and the
+import time of ``jupyter_ext.cli.main`` from ``python -X importtime``.
+
+    python benchmarks/run.py [--quick] [--rounds N] [--out benchmarks/results/run.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = [ROOT / "examples" / "messy_analysis.ipynb", ROOT / "examples" / "clean_pipeline.ipynb"]
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import papermill
+
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, papermill {papermill.__version__}"
+    )
+
+
+def generated_notebook(path: Path, cells: int = 50) -> Path:
+    """A 50-cell notebook of small, ordinary steps: lists, dicts, strings, a function."""
+    sources = ["import statistics\nvalues = list(range(100))"]
+    for i in range(1, cells):
+        sources.append(
+            f"step_{i} = [v * {i} for v in values[:50]]\n"
+            f"summary_{i} = {{'mean': statistics.mean(step_{i}), 'n': len(step_{i})}}"
+        )
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+def wall(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def compare_runs(nb: Path, rounds: int, tmp: Path) -> tuple[float, float]:
+    env = dict(os.environ, JUPYTER_EXT_STORE=str(tmp / "runs.sqlite"))
+    commands = {
+        "papermill": ["papermill", "--no-progress-bar", str(nb), str(tmp / "pm.ipynb")],
+        "jupyter-ext": [
+            *(sys.executable, "-m", "jupyter_ext.cli.main", "run", str(nb)),
+            *("-o", str(tmp / "jx.ipynb")),
+        ],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for cmd in commands.values():  # warm caches once, unmeasured
+        wall(cmd, env)
+    for _ in range(rounds):
+        order = list(commands)
+        random.shuffle(order)
+        for name in order:
+            times[name].append(wall(commands[name], env))
+    return statistics.median(times["papermill"]), statistics.median(times["jupyter-ext"])
+
+
+def startup(rounds: int) -> tuple[float, float, float]:
+    """Median wall of ``jupyter-ext --help`` and ``python -c pass``; import time (s)."""
+    env = dict(os.environ)
+    help_cmd = [sys.executable, "-m", "jupyter_ext.cli.main", "--help"]
+    bare = [sys.executable, "-c", "pass"]
+    helps, bares = [], []
+    for _ in range(rounds):
+        helps.append(wall(help_cmd, env))
+        bares.append(wall(bare, env))
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import jupyter_ext.cli.main"],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    imports = []
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| jupyter_ext\.cli\.main$", line)
+        if match:
+            imports.append(int(match.group(1)) / 1e6)
+    return statistics.median(helps), statistics.median(bares), max(imports, default=float("nan"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 rounds instead of 7")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "run.txt")
+    args = parser.parse_args()
+    rounds = args.rounds or (3 if args.quick else 7)
+    lines = [
+        "jupyter-ext run vs bare papermill (median wall time per run, subprocesses alternated)",
+        f"machine: {machine()}",
+        f"date: {datetime.date.today().isoformat()}, rounds: {rounds}",
+        "",
+        f"{'notebook':<28} {'papermill s':>11} {'jx run s':>9} {'delta s':>8} {'ratio':>6}",
+    ]
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        notebooks = [*EXAMPLES, generated_notebook(tmp / "generated_50_cells.ipynb")]
+        for nb in notebooks:
+            base, ours = compare_runs(nb, rounds, tmp)
+            lines.append(
+                f"{nb.name:<28} {base:>11.2f} {ours:>9.2f} {ours - base:>8.2f} {ours / base:>6.3f}"
+            )
+            print(lines[-1], flush=True)
+    help_s, bare_s, import_s = startup(max(rounds, 5))
+    lines += [
+        "",
+        f"jupyter-ext --help: {help_s:.3f} s wall (python -c pass: {bare_s:.3f} s; "
+        f"difference {help_s - bare_s:.3f} s)",
+        f"import jupyter_ext.cli.main: {import_s:.3f} s cumulative (python -X importtime)",
+    ]
+    text = "\n".join(lines) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
