@@ -30,18 +30,18 @@ WORKLOADS: dict[str, tuple[list[str], str, int]] = {
     "pure-Python loop 1M": (
         [],
         "s = 0\nfor i in range(1_000_000):\n    s += i",
-        15,
+        41,
     ),
     "numpy 5M create+multiply": (
         ["import numpy as np"],
         "a = np.random.rand(5_000_000)\nb = a * 2",
-        20,
+        41,
     ),
     "pandas 1M build+groupby": (
         ["import numpy as np\nimport pandas as pd\nrng = np.random.default_rng(0)"],
         "df = pd.DataFrame({'k': rng.integers(0, 100, 1_000_000), 'v': rng.random(1_000_000)})\n"
         "g = df.groupby('k')['v'].mean()",
-        12,
+        31,
     ),
     "trivial, 10 names": (
         ["globals().update({f'n{i}': i for i in range(10)})"],
