@@ -26,7 +26,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -41,27 +40,11 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
+from _machine import machine_lines  # noqa: E402
+
 from jupyter_ext.bridge.static import check_notebook  # noqa: E402
 
 PNG = base64.b64encode(os.urandom(6_000)).decode()  # a small plot's worth of payload
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> list[str]:
-    return [
-        f"cpu: {cpu_model()} ({os.cpu_count()} logical cores, {platform.machine()})",
-        f"os: {platform.system()} {platform.release()}",
-        f"python: {platform.python_version()} ({platform.python_implementation()})",
-    ]
 
 
 def _cell_sources(rng: random.Random, n_code: int, tag: str) -> list[tuple[str, str]]:
@@ -215,7 +198,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "check.txt"))
     args = parser.parse_args()
     lines = ["jupyter-ext check benchmark", time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
-    lines += [*machine(), f"before: {load()}", ""]
+    lines += [*machine_lines(), f"before: {load()}", ""]
 
     work = Path(tempfile.mkdtemp(prefix="jx-check-bench-"))
     try:

@@ -17,8 +17,6 @@ Results go to stdout and to ``benchmarks/results/hashing.txt`` with a machine de
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -33,6 +31,7 @@ if str(HERE.parent) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xxhash  # noqa: E402
+from _machine import machine_lines  # noqa: E402
 
 from jupyter_ext.capture.hashing import digest  # noqa: E402
 
@@ -55,23 +54,11 @@ def interleaved(fns: list[Callable[[], Any]], repeats: int) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine() -> list[str]:
     import pyarrow
 
     return [
-        f"cpu: {cpu_model()} ({os.cpu_count()} logical cores, {platform.machine()})",
-        f"os: {platform.system()} {platform.release()}",
-        f"python: {platform.python_version()} ({platform.python_implementation()})",
+        *machine_lines(),
         f"numpy {np.__version__}, pandas {pd.__version__}, pyarrow {pyarrow.__version__}, "
         f"xxhash {xxhash.VERSION} (libxxhash {xxhash.XXHASH_VERSION})",
     ]

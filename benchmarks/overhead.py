@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _machine import cpu_model
+
 from tests.integration.kernels import Kernel
 
 # name -> (setup cells, measured cell, repeats)
@@ -57,14 +59,7 @@ WORKLOADS: dict[str, tuple[list[str], str, int]] = {
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     import ipykernel
     import IPython
 

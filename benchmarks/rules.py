@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -38,28 +36,12 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
+from _machine import machine_lines  # noqa: E402
+
 from jupyter_ext.analysis.hygiene import HygieneEngine  # noqa: E402
 from jupyter_ext.analysis.snapshot import parse_notebook_message  # noqa: E402
 from jupyter_ext.core.ids import source_hash  # noqa: E402
 from jupyter_ext.core.records import ExecutionRecord, VariableState  # noqa: E402
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> list[str]:
-    return [
-        f"cpu: {cpu_model()} ({os.cpu_count()} logical cores, {platform.machine()})",
-        f"os: {platform.system()} {platform.release()}",
-        f"python: {platform.python_version()} ({platform.python_implementation()})",
-    ]
 
 
 class Notebook:
@@ -254,7 +236,12 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    head = ["jupyter-ext rules benchmark", time.strftime("%Y-%m-%d %H:%M:%S %Z"), *machine(), ""]
+    head = [
+        "jupyter-ext rules benchmark",
+        time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        *machine_lines(),
+        "",
+    ]
     print("\n".join(head), flush=True)
     lines = head + report(sizes, args.repeats)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from _machine import cpu_model
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,14 +33,7 @@ EXAMPLES = [ROOT / "examples" / "messy_analysis.ipynb", ROOT / "examples" / "cle
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     import papermill
 
     return (

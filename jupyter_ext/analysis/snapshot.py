@@ -100,23 +100,23 @@ def parse_notebook_message(
 
 def _parse(data: object, max_cells: int, max_source: int, max_total: int) -> NotebookSnapshot:
     if not isinstance(data, Mapping):
-        raise SnapshotError(f"message is {_kind(data)}, not an object")
+        raise SnapshotError(f"message is {json_kind(data)}, not an object")
     if "type" not in data:
         raise SnapshotError("missing field `type`")
     if data["type"] != "notebook":
         raise SnapshotError(f"`type` is {_show(data['type'])}, not 'notebook'")
     seq = _field(data, "seq")
     if not _is_int(seq):
-        raise SnapshotError(f"`seq` is {_kind(seq)}, not an integer")
+        raise SnapshotError(f"`seq` is {json_kind(seq)}, not an integer")
     assert isinstance(seq, int)
     if seq < 0:
         raise SnapshotError(f"`seq` is negative ({seq})")
     path = _field(data, "path")
     if path is not None and not isinstance(path, str):
-        raise SnapshotError(f"`path` is {_kind(path)}, not a string or null")
+        raise SnapshotError(f"`path` is {json_kind(path)}, not a string or null")
     cells = _field(data, "cells")
     if not isinstance(cells, list | tuple):
-        raise SnapshotError(f"`cells` is {_kind(cells)}, not a list")
+        raise SnapshotError(f"`cells` is {json_kind(cells)}, not a list")
     if len(cells) > max_cells:
         raise SnapshotError(f"too many cells ({len(cells)} > {max_cells})")
     out: list[CellSnapshot] = []
@@ -137,17 +137,17 @@ def _parse(data: object, max_cells: int, max_source: int, max_total: int) -> Not
 def _cell(raw: object, i: int, max_source: int) -> CellSnapshot:
     where = f"cell {i}"
     if not isinstance(raw, Mapping):
-        raise SnapshotError(f"{where} is {_kind(raw)}, not an object")
+        raise SnapshotError(f"{where} is {json_kind(raw)}, not an object")
     cell_id = _field(raw, "id", where)
     if not isinstance(cell_id, str):
-        raise SnapshotError(f"{where}: `id` is {_kind(cell_id)}, not a string")
+        raise SnapshotError(f"{where}: `id` is {json_kind(cell_id)}, not a string")
     if not cell_id:
         raise SnapshotError(f"{where}: `id` is empty")
     if len(cell_id) > _MAX_ID_CHARS:
         raise SnapshotError(f"{where}: `id` is too long ({len(cell_id)} characters)")
     cell_type = _field(raw, "cell_type", where)
     if not isinstance(cell_type, str):
-        raise SnapshotError(f"{where}: `cell_type` is {_kind(cell_type)}, not a string")
+        raise SnapshotError(f"{where}: `cell_type` is {json_kind(cell_type)}, not a string")
     if cell_type not in CELL_TYPES:
         raise SnapshotError(f"{where}: unknown `cell_type` {_show(cell_type)}")
     source = _source(_field(raw, "source", where), where, max_source)
@@ -161,11 +161,11 @@ def _source(value: object, where: str, max_source: int) -> str:
             raise SnapshotError(too_large)
         return value
     if not isinstance(value, list | tuple):
-        raise SnapshotError(f"{where}: `source` is {_kind(value)}, not a string or list")
+        raise SnapshotError(f"{where}: `source` is {json_kind(value)}, not a string or list")
     size = 0
     for j, part in enumerate(value):
         if not isinstance(part, str):
-            raise SnapshotError(f"{where}: `source` line {j} is {_kind(part)}, not a string")
+            raise SnapshotError(f"{where}: `source` line {j} is {json_kind(part)}, not a string")
         size += len(part)
         if size > max_source:
             raise SnapshotError(too_large)
@@ -185,7 +185,8 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _kind(value: object) -> str:
+def json_kind(value: object) -> str:
+    """How a JSON value reads in an error message ("a string", "null", ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

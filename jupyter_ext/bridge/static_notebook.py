@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.snapshot import json_kind
+
 __all__ = ["NbCell", "NotebookError", "load_notebook", "notebook_cells"]
 
 _BINARY_SNIFF = 8192
@@ -84,12 +86,12 @@ def load_notebook(path: Path) -> dict[str, Any]:
 def upgrade(nb: object) -> dict[str, Any]:
     """Check the top-level shape; bring nbformat 3 up to 4 in memory."""
     if not isinstance(nb, dict):
-        raise NotebookError(f"not a notebook: the JSON is {_kind(nb)}, not an object")
+        raise NotebookError(f"not a notebook: the JSON is {json_kind(nb)}, not an object")
     major = nb.get("nbformat")
     if major is None:
         raise NotebookError("not a notebook: no `nbformat` field")
     if not isinstance(major, int) or isinstance(major, bool):
-        raise NotebookError(f"not a notebook: `nbformat` is {_kind(major)}")
+        raise NotebookError(f"not a notebook: `nbformat` is {json_kind(major)}")
     if major == 4:
         return nb
     if major > 4:
@@ -115,7 +117,7 @@ def notebook_cells(nb: Mapping[str, Any]) -> list[NbCell]:
     """The cells of an nbformat 4 notebook (a dict or a ``NotebookNode``)."""
     cells = nb.get("cells")
     if not isinstance(cells, Sequence) or isinstance(cells, str | bytes):
-        raise NotebookError(f"not a notebook: `cells` is {_kind(cells)}, not a list")
+        raise NotebookError(f"not a notebook: `cells` is {json_kind(cells)}, not a list")
     out: list[NbCell] = []
     seen: set[str] = set()
     for index, raw in enumerate(cells):
@@ -130,10 +132,10 @@ def notebook_cells(nb: Mapping[str, Any]) -> list[NbCell]:
 def _cell(raw: object, index: int) -> NbCell:
     where = f"cell {index + 1}"
     if not isinstance(raw, Mapping):
-        raise NotebookError(f"{where} is {_kind(raw)}, not an object")
+        raise NotebookError(f"{where} is {json_kind(raw)}, not an object")
     cell_type = raw.get("cell_type")
     if not isinstance(cell_type, str):
-        raise NotebookError(f"{where}: `cell_type` is {_kind(cell_type)}, not a string")
+        raise NotebookError(f"{where}: `cell_type` is {json_kind(cell_type)}, not a string")
     if cell_type not in ("code", "markdown", "raw"):
         cell_type = "raw"
     source = _source(raw.get("source", ""), where)
@@ -142,12 +144,12 @@ def _cell(raw: object, index: int) -> NbCell:
         cell_id = f"cell-{index}"
     count = raw.get("execution_count") if cell_type == "code" else None
     if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
-        raise NotebookError(f"{where}: `execution_count` is {_kind(count)}, not an integer")
+        raise NotebookError(f"{where}: `execution_count` is {json_kind(count)}, not an integer")
     if count is not None and count <= 0:
         count = None  # 0 is what sanitisers write: "not executed"
     outputs = raw.get("outputs", ()) if cell_type == "code" else ()
     if not isinstance(outputs, list | tuple):
-        raise NotebookError(f"{where}: `outputs` is {_kind(outputs)}, not a list")
+        raise NotebookError(f"{where}: `outputs` is {json_kind(outputs)}, not a list")
     metadata = raw.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
     tags = metadata.get("tags")
@@ -170,9 +172,9 @@ def _source(value: object, where: str) -> str:
     if isinstance(value, list | tuple):
         for j, part in enumerate(value):
             if not isinstance(part, str):
-                raise NotebookError(f"{where}: `source` line {j + 1} is {_kind(part)}")
+                raise NotebookError(f"{where}: `source` line {j + 1} is {json_kind(part)}")
         return "".join(value)
-    raise NotebookError(f"{where}: `source` is {_kind(value)}, not a string or list")
+    raise NotebookError(f"{where}: `source` is {json_kind(value)}, not a string or list")
 
 
 def _positional(index: int, taken: set[str]) -> str:
@@ -195,19 +197,3 @@ def _with_id(cell: NbCell, new_id: str) -> NbCell:
         tags=cell.tags,
         metadata=cell.metadata,
     )
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return f"a {type(value).__name__}"
