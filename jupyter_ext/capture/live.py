@@ -44,14 +44,16 @@ class LiveHygiene:
         with self._lock:
             self._records.append(record)
             self.engine.add_execution(record)
-            state = self._state_locked()
-        self._notify(state)
+            # Serialising the state is O(cells): only worth it when a frontend listens.
+            state = self._state_locked() if self._listeners else None
+        if state is not None:
+            self._notify(state)
 
     def on_notebook(self, snapshot: NotebookSnapshot) -> bool:
         with self._lock:
             applied = self.engine.set_notebook(snapshot)
-            state = self._state_locked()
-        if applied:
+            state = self._state_locked() if applied and self._listeners else None
+        if state is not None:
             self._notify(state)
         return applied
 
@@ -59,8 +61,9 @@ class LiveHygiene:
         """Forget the document: a reconnecting frontend counts snapshots from 0 again."""
         with self._lock:
             self.engine.clear_notebook()
-            state = self._state_locked()
-        self._notify(state)
+            state = self._state_locked() if self._listeners else None
+        if state is not None:
+            self._notify(state)
 
     # -- outputs ---------------------------------------------------------------------
 

@@ -258,3 +258,31 @@ def test_track_rejects_bad_arguments_with_one_line(
     assert result.success
     out = capsys.readouterr().out.strip().splitlines()
     assert out == ["%track: unrecognized arguments: --bogus"]
+
+
+def test_large_namespaces_still_catch_invisible_writes(plain_shell: object, tmp_path: Path) -> None:
+    """Above ``full_sweep_max_names`` the full sweep runs only after cells that can bind
+    names invisibly; those bindings must still be recorded, and plain cells stay exact."""
+    shell = plain_shell
+    shell.config.JupyterExt.full_sweep_max_names = 5  # type: ignore[attr-defined]
+    shell.run_cell("%load_ext jupyter_ext")  # type: ignore[attr-defined]
+    session = Session(shell, tmp_path / "runs.sqlite")  # type: ignore[arg-type]
+    session.run("globals().update({f'n{i}': i for i in range(50)})")
+    session.run("x = 1")
+    session.run("exec('hidden = 2')")
+    session.run("def setter():\n    global via_function\n    via_function = 3")
+    session.run("setter()")
+    session.run("del n3")
+    # Rebinding existing names changes no size: only the triggered sweep can see it.
+    session.run("exec('n5 = \"changed\"')")
+    session.run("def rebind():\n    global n6\n    n6 = [6]")
+    session.run("rebind()")
+    records = session.records()
+    assert {f"n{i}" for i in range(50)} <= set(records[0].writes)
+    assert records[1].writes == ("x",)
+    assert "hidden" in records[2].writes
+    assert "via_function" in records[4].writes
+    assert records[5].deleted == ("n3",)
+    assert "n5" in records[6].writes
+    assert "n6" in records[8].writes
+    assert session.recorder.settings.full_sweep_max_names == 5
