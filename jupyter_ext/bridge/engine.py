@@ -45,7 +45,7 @@ from papermill.utils import merge_kwargs, remove_args
 
 from ..core.ids import new_run_id
 from .client import CellIdNotebookClient, KernelStderr
-from .headless import _finish_kernel, ensure_cell_ids, send_notebook_snapshot
+from .headless import ensure_cell_ids, finish_kernel, send_notebook_snapshot
 
 ENGINE_NAME = "jupyter_ext"
 EXTENSION_ARGUMENT = "--ext=jupyter_ext"
@@ -120,7 +120,7 @@ class RecordingNotebookClient(PapermillNotebookClient, CellIdNotebookClient):  #
             super().papermill_execute_cells()
         finally:
             # Also after a failing cell: the record must hold everything that ran.
-            self.final_state = _finish_kernel(self)
+            self.final_state = finish_kernel(self)
             stderr.shutting_down = True
 
 

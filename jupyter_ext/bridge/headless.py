@@ -127,7 +127,7 @@ def run_notebook(
         except DeadKernelError:
             error = "the kernel died"
         finally:
-            state = _finish_kernel(client)
+            state = finish_kernel(client)
             stderr.shutting_down = True
     nb.metadata.setdefault("jupyter_ext", {})["run_id"] = run_id
     return HeadlessRun(run_id, store_path, nb, executed, error, state)
@@ -156,7 +156,7 @@ def _first_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _finish_kernel(client: Any, timeout: float = 30.0) -> dict[str, Any] | None:
+def finish_kernel(client: Any, timeout: float = 30.0) -> dict[str, Any] | None:
     """Flush the recorder and fetch the hygiene state (silent: not recorded)."""
     from nbclient.util import run_sync
 

@@ -12,7 +12,7 @@ from .common import EXIT_FAILED, EXIT_OK, UsageError, add_store_option, open_sto
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from .summary import _when
+    from .summary import format_time
 
     store = store_path(args.store)
     with open_store(store) as runs:
@@ -27,7 +27,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     print(f"{'run':<26} {'started':<19} {'cells':>5} {'errors':>6}  notebook")
     for s in summaries:
         print(
-            f"{s.run_id:<26} {_when(s.started_at):<19} {s.executions:>5} {s.errors:>6}  "
+            f"{s.run_id:<26} {format_time(s.started_at):<19} {s.executions:>5} {s.errors:>6}  "
             f"{s.notebook_path or '-'}"
         )
     print(f"({len(summaries)} shown, store {store})")

@@ -6,7 +6,7 @@ import datetime as _dt
 from typing import Any
 
 
-def _when(timestamp: float | None) -> str:
+def format_time(timestamp: float | None) -> str:
     if not timestamp:
         return "-"
     return _dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
@@ -62,7 +62,8 @@ def run_summary(record: dict[str, Any], store: str | None = None) -> str:
     out = [
         f"run {record.get('run_id')}  ({record.get('schema')})",
         f"  notebook   {notebook.get('path') or '-'}",
-        f"  started    {_when(record.get('started_at'))}   kernel {record.get('kernel') or '-'}",
+        f"  started    {format_time(record.get('started_at'))}"
+        f"   kernel {record.get('kernel') or '-'}",
         f"  executions {len(executions)} ({errors} failed), {_duration(total)} in cells",
     ]
     for line in environment_lines(record.get("environment") or {}):
