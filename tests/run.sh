@@ -23,6 +23,10 @@ if [[ -z "${JX_SKIP_INSTALL:-}" ]]; then
   fi
   step "installing jupyter-ext (editable, with test extras; builds the JupyterLab extension)"
   "$python" -m pip install --quiet --upgrade pip
+  # A link left by `jupyter labextension develop` in another checkout makes pip's
+  # uninstall of the previous editable install fail; the link is recreated below.
+  labext="$("$python" -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyter-ext"
+  if [[ -L "$labext" ]]; then rm -f "$labext"; fi
   "$python" -m pip install --quiet -e ".[test]"
   jupyter labextension develop . --overwrite >/dev/null 2>&1
 fi
