@@ -21,8 +21,7 @@ from jupyter_ext.capture.hashing import (  # noqa: E402
     is_large,
 )
 from jupyter_ext.capture.hashing import _numpy as hashing_numpy  # noqa: E402
-
-from .test_hashing_hostile import no_user_code  # noqa: E402
+from tests.reliability.test_hashing_hostile import no_user_code  # noqa: E402
 
 
 def dv(obj: object, budget: Budget | None = None) -> str:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_ext.store.sqlite import RunStore
-
-from .kernels import Kernel
+from tests.integration.kernels import Kernel
 
 pytestmark = pytest.mark.integration
 

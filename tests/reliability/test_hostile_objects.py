@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .kernels import Kernel
+from tests.integration.kernels import Kernel
 
 pytestmark = pytest.mark.integration
 

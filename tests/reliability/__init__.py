@@ -1,0 +1,1 @@
+"""Reliability and security: the promises of docs/reliability.md, each with its proof."""
