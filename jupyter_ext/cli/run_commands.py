@@ -100,6 +100,27 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(str(exc)) from exc
 
 
+def typed_parameters(args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    """The -f/-p parameters checked against the types NB's parameters cell declares.
+
+    Runs before any kernel starts. ``-p`` text reaches the declared type directly
+    (``-p name 3.10`` stays ``"3.10"`` for a str parameter, where papermill would give
+    3.1); parameters with no declared type are typed as papermill's ``-p`` types them.
+    """
+    from ..bridge.params import ParameterError, merge_parameters
+    from ..pipeline.typed_params import check_parameters
+
+    try:
+        merged = merge_parameters(args.parameters_file or ())
+        for name, value in args.parameters or ():
+            if not name.isidentifier():
+                raise ParameterError(f"parameter name {name!r} is not a Python identifier")
+            merged[name] = value
+        return check_parameters(path, merged)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def read_notebook(path: Path) -> Any:
     """The notebook at ``path``, or a one-line :class:`UsageError`."""
     import nbformat
@@ -130,8 +151,8 @@ def execute_with_engine(path: Path, parameters: dict[str, Any], **options: Any) 
 
 def _run_papermill(args: argparse.Namespace) -> int:
     path = Path(args.notebook)
-    parameters = _parameters(args)
     read_notebook(path)
+    parameters = typed_parameters(args, path)
     store = store_path(args.store)
     run = execute_with_engine(
         path,

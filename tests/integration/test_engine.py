@@ -99,7 +99,7 @@ def test_papermill_api_with_store_kwarg(tmp_path: Path) -> None:
 def test_run_with_parameters_from_cli_and_file(tmp_path: Path) -> None:
     store = tmp_path / "runs.sqlite"
     nb = write_notebook(
-        tmp_path / "nb.ipynb", "a = 0\nb = 'x'\nday = None", "print(repr(a), repr(b), repr(day))"
+        tmp_path / "nb.ipynb", "a = 0.0\nb = 'x'\nday = None", "print(repr(a), repr(b), repr(day))"
     )
     params = tmp_path / "params.yaml"
     params.write_text("a: 1\nb: from-file\nday: 2024-05-01\n")
@@ -139,6 +139,8 @@ def test_failing_notebook_exits_1_with_output_and_complete_record(tmp_path: Path
         (["run", "nb.ipynb", "-p", "1x", "2"], "not a Python identifier"),
         (["run", "nb.ipynb", "--kernel", "no-such-kernel"], "no such kernel"),
         (["run", "nb.ipynb", "--order", "recorded", "-p", "a", "1"], "--order document"),
+        (["run", "nb.ipynb", "-p", "a", "yes"], "parameter 'a' expects an int"),
+        (["run", "nb.ipynb", "-p", "b", "1"], "unknown parameter 'b'"),
     ],
 )
 def test_input_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], words: str) -> None:
