@@ -90,9 +90,18 @@ def kill_once(store: Path, rng: random.Random) -> tuple[str | None, int, int, fl
     assert child.stdout is not None and child.stderr is not None
     reader = threading.Thread(target=read_lines, args=(child.stdout, lines), daemon=True)
     reader.start()
-    # From "still importing" to "well into the cells"; start-up takes about a second.
-    delay = rng.uniform(0.2, 2.0)
-    time.sleep(delay)
+    started = time.monotonic()
+    if rng.random() < 0.2:
+        # During start-up: importing, creating or migrating the store, beginning the run.
+        time.sleep(rng.uniform(0.05, 1.0))
+    else:
+        # Among the cells: some time after recording started.
+        deadline = started + 30
+        while not any(text.startswith("run ") for _, text in lines):
+            assert time.monotonic() < deadline and child.poll() is None, "shell did not start"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.6))
+    delay = time.monotonic() - started
     killed_at = time.monotonic()
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
@@ -117,14 +126,14 @@ def test_sigkill_at_random_points_loses_no_completed_cell(tmp_path: Path) -> Non
     store = tmp_path / "runs.sqlite"
     rng = random.Random(int(os.environ.get("JX_RELIABILITY_SEED", str(os.getpid()))))
     survived = 0
-    phases = {"before the store existed": 0, "before the first cell": 0, "among the cells": 0}
+    phases = {"during start-up": 0, "before the first record": 0, "among the cells": 0}
     stored_total = 0
     for attempt in range(ROUNDS):
         run_id, durable, settled, delay = kill_once(store, rng)
         context = f"round {attempt}, killed after {delay:.2f}s"
         if not store.exists():  # killed before the extension created it
             assert run_id is None, context
-            phases["before the store existed"] += 1
+            phases["during start-up"] += 1
             survived += 1
             continue
         with RunStore(store) as runs:  # opens (and recovers) a store killed mid-write
@@ -138,7 +147,10 @@ def test_sigkill_at_random_points_loses_no_completed_cell(tmp_path: Path) -> Non
         )
         for r in records:
             assert r.cell_id == f"cell-{r.seq}" and f"+ {r.seq}" in r.source, context
-        phases["among the cells" if seqs else "before the first cell"] += 1
+        if run_id is None:
+            phases["during start-up"] += 1
+        else:
+            phases["among the cells" if seqs else "before the first record"] += 1
         stored_total += len(seqs)
         survived += 1
     assert survived == ROUNDS
