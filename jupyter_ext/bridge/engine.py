@@ -150,6 +150,10 @@ def attach_record(nb: Any, recording: RecordingSettings) -> dict[str, Any] | Non
 class RecordingEngine(NBClientEngine):  # type: ignore[misc]
     """papermill's nbclient engine, recording every cell with its id into the run store."""
 
+    client_class: type[RecordingNotebookClient] = RecordingNotebookClient
+    """Subclasses swap the client to do more while the kernel is alive (sweeps collect
+    final values this way); unknown engine keyword arguments reach it as traitlets."""
+
     @classmethod
     def execute_managed_notebook(
         cls,
@@ -181,7 +185,7 @@ class RecordingEngine(NBClientEngine):  # type: ignore[misc]
             stderr_file=stderr_file,
             extra_arguments=extra,
         )
-        client = RecordingNotebookClient(nb_man, recording=recording, **final_kwargs)
+        client = cls.client_class(nb_man, recording=recording, **final_kwargs)
         try:
             return client.execute(env=recording.kernel_env(), stderr=subprocess.PIPE)
         finally:
@@ -216,11 +220,15 @@ def execute_recorded(
     cwd: str | Path | None = None,
     progress_bar: bool | dict[str, Any] = False,
     allow_errors: bool = False,
+    engine_name: str = ENGINE_NAME,
+    **engine_kwargs: Any,
 ) -> RecordedRun:
     """Run ``path`` through papermill with this engine; failures are returned, not raised.
 
     The kernel works in ``cwd`` (default: the notebook's directory, as in JupyterLab).
     Only papermill's own input errors (unreadable notebook, unknown kernel) raise.
+    ``engine_name`` picks a registered subclass of :class:`RecordingEngine`, which gets
+    ``engine_kwargs``.
     """
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -243,7 +251,7 @@ def execute_recorded(
             input_path=str(path),
             output_path=str(output) if output is not None else None,
             parameters=parameters or None,
-            engine_name=ENGINE_NAME,
+            engine_name=engine_name,
             kernel_name=kernel_name,
             progress_bar=progress_bar,
             cwd=str(cwd if cwd is not None else path.resolve().parent),
@@ -252,6 +260,7 @@ def execute_recorded(
             store=store_path,
             run_id=run_id,
             on_finish=on_finish,
+            **engine_kwargs,
         )
     except PapermillExecutionError as exc:
         error = str(exc).strip() or "a cell raised an exception"

@@ -1,0 +1,102 @@
+"""Where a sweep's points run: local worker processes, or a Dask distributed cluster.
+
+Both are plain ``concurrent.futures.Executor`` objects handed to the same runner. Local
+workers are started with ``spawn``: a forked copy of a process that holds threads (the
+progress bar's, tqdm's monitor) can deadlock, and each point starts its own kernel
+anyway, so the start-up cost is paid once per worker and is small next to a kernel's.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+class SchedulerUnreachable(Exception):
+    """The Dask scheduler did not answer: nothing was submitted."""
+
+
+@dataclass(frozen=True)
+class ExecutorHandle:
+    executor: cf.Executor
+    label: str
+    """``processes (2 workers)`` or ``dask tcp://...`` for the summary."""
+    health: Callable[[], str | None] | None = None
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def local_processes(workers: int) -> Iterator[ExecutorHandle]:
+    import multiprocessing
+
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+    )
+    try:
+        yield ExecutorHandle(pool, f"processes ({workers} worker{'s' if workers != 1 else ''})")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def dask_cluster(address: str, connect_timeout: float) -> Iterator[ExecutorHandle]:
+    """A client of the scheduler at ``address``; :class:`SchedulerUnreachable` if it does
+    not answer within ``connect_timeout`` seconds.
+
+    distributed logs every reconnection attempt with a traceback; a sweep reports a lost
+    scheduler in one line of its own, so those logs are kept quiet while it runs.
+    """
+    from distributed import Client as _Client
+
+    make_client: Any = _Client  # distributed's API is not fully typed
+    quiet = _quiet_distributed()
+    try:
+        try:
+            client: Any = make_client(address, timeout=connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SchedulerUnreachable(
+                f"no Dask scheduler answered at {address} within {connect_timeout:g} s "
+                f"({type(exc).__name__}); check the address, or leave out --scheduler to "
+                "run on local processes"
+            ) from exc
+        try:
+            workers = len(client.scheduler_info().get("workers", {}))
+            yield ExecutorHandle(
+                client.get_executor(),
+                f"dask {address} ({workers} worker{'s' if workers != 1 else ''})",
+                health=lambda: _client_health(client),
+            )
+        finally:
+            with contextlib.suppress(Exception):  # the scheduler may already be gone
+                client.close(timeout=5)
+    finally:
+        quiet()
+
+
+def _client_health(client: object) -> str | None:
+    status = str(getattr(client, "status", "running"))
+    if status in ("running", "connecting", "newly-created"):
+        return None
+    return f"the connection to the Dask scheduler was lost (client {status})"
+
+
+def _quiet_distributed() -> Callable[[], None]:
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+
+    def restore() -> None:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+    return restore

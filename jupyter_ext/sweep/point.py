@@ -1,0 +1,98 @@
+"""One point of a sweep, run where the executor puts it (a local process, a Dask worker).
+
+The task and its result are small frozen dataclasses of plain values, so they pickle
+for any executor. :func:`run_point` never raises for a notebook problem: a failing cell,
+a dead kernel or a point papermill refuses all come back as a ``failed`` result with one
+line saying why, so one bad point never stops the others.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["ok", "failed", "not run"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class PointTask:
+    index: int
+    notebook: str
+    parameters: dict[str, Any]
+    output: str
+    store: str
+    collect: tuple[str, ...] = ()
+    kernel_name: str | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class PointResult:
+    index: int
+    status: Status
+    duration: float | None = None
+    run_id: str | None = None
+    output: str | None = None
+    error: str | None = None
+    collected: dict[str, Any] = field(default_factory=dict)
+
+
+def run_point(task: PointTask) -> PointResult:
+    """Execute the notebook for one point with recording on; the output notebook carries
+    the run record, the store holds it too."""
+    start = time.perf_counter()
+    collected: dict[str, Any] = {}
+    try:
+        run = _execute(task, collected)
+    except Exception as exc:  # papermill input errors, kernel start failures
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return PointResult(
+            task.index,
+            "failed",
+            time.perf_counter() - start,
+            error=f"{type(exc).__name__}: {message}"[:300],
+        )
+    output = task.output if Path(task.output).exists() else None
+    return PointResult(
+        index=task.index,
+        status="failed" if run.error else "ok",
+        duration=time.perf_counter() - start,
+        run_id=run.run_id,
+        output=output,
+        error=_last_line(run.error) if run.error else None,
+        collected=collected,
+    )
+
+
+def _execute(task: PointTask, collected: dict[str, Any]) -> Any:
+    from ..bridge.engine import ENGINE_NAME, execute_recorded
+
+    extra: dict[str, Any] = {}
+    engine = ENGINE_NAME
+    if task.collect:
+        from .collect import ENGINE_NAME as COLLECTING
+
+        engine = COLLECTING
+        extra = {"collect": list(task.collect), "on_collected": collected.update}
+    return execute_recorded(
+        task.notebook,
+        output=task.output,
+        parameters=task.parameters,
+        kernel_name=task.kernel_name,
+        timeout=task.timeout,
+        store=task.store,
+        engine_name=engine,
+        **extra,
+    )
+
+
+def _last_line(text: str) -> str:
+    """papermill's error ends with the exception line, the one worth a table cell."""
+    plain = _ANSI.sub("", text)
+    lines = [line.strip() for line in plain.strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else "failed")[:300]
