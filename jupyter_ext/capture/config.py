@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Bool, Int, Unicode
+from traitlets import Bool, Int, List, Unicode
 from traitlets.config import Configurable
 
 
@@ -44,6 +44,25 @@ class JupyterExt(Configurable):
         help="Namespaces up to this many names are swept for identity changes after every "
         "cell; larger ones only after cells that can rebind names invisibly (exec, "
         "globals(), magics, calls of functions that declare globals).",
+    ).tag(config=True)
+
+    track_files = Bool(
+        True,
+        help="Record the files each cell opens for reading or writing (data lineage), "
+        "with their size and content digest after the cell.",
+    ).tag(config=True)
+
+    file_digest_bytes = Int(
+        256 * 2**20,
+        help="Files larger than this many bytes get a size but no content digest (the "
+        "digest is marked opaque, as for variables over their budget).",
+    ).tag(config=True)
+
+    file_exclude = List(
+        Unicode(),
+        help="Further directories whose files are never recorded (the store, IPython's "
+        "history, the Python installation, system and cache directories are always left "
+        "out).",
     ).tag(config=True)
 
 

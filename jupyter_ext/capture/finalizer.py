@@ -19,7 +19,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..core.records import ExecutionRecord, Status, VariableState
+from ..core.records import ExecutionRecord, FileAccess, Status, VariableState
+from .file_state import FileBatch
+from .files import quiet_thread
 from .hashing import Digest, digest
 
 
@@ -45,6 +47,9 @@ class FinalizeJob:
     """Values to digest here; the job holds them alive until then."""
     invalid: bool = False
     """Set when a later cell had to run before ``large`` was hashed (digest unreliable)."""
+    files: FileBatch | None = None
+    """Files the cell opened; big ones are digested here (each checks it is unchanged)."""
+    file_budget: int = 0
 
 
 RecordSink = Callable[[ExecutionRecord], None]
@@ -120,6 +125,7 @@ class Finalizer:
         )
 
     def _loop(self) -> None:
+        quiet_thread()  # the files this thread digests are not the notebook's reads
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._jobs) or self._stopping)
@@ -153,11 +159,15 @@ class Finalizer:
                 name: Digest(None, d.type_name, "changed while being digested")
                 for name, d in computed.items()
             }
-        return build_record(job, computed, self._known)
+        files = job.files.finish(job.file_budget) if job.files is not None else ()
+        return build_record(job, computed, self._known, files)
 
 
 def build_record(
-    job: FinalizeJob, computed: Mapping[str, Digest], known: dict[str, Digest]
+    job: FinalizeJob,
+    computed: Mapping[str, Digest],
+    known: dict[str, Digest],
+    files: tuple[FileAccess, ...] = (),
 ) -> ExecutionRecord:
     """Compare fresh digests with the last known ones and assemble the record.
 
@@ -219,4 +229,5 @@ def build_record(
         deleted=tuple(sorted(job.deleted)),
         variables=tuple(variables),
         notes=job.notes,
+        files=files,
     )

@@ -25,6 +25,8 @@ from ..core.records import ExecutionRecord, RunInfo
 from ..store import ops
 from ..store.writer import BackgroundWriter
 from .config import JupyterExt
+from .file_state import FileBatch, collect, default_excludes
+from .files import FileWatch, Opened, quiet_thread
 from .finalizer import FinalizeJob, Finalizer
 from .functions import called_global_refs
 from .hashing import Digest, digest, is_large
@@ -32,6 +34,9 @@ from .live import LiveHygiene
 from .namespace import NamespaceTracker
 
 _WAIT_FOR_DIGESTS_S = 30.0
+_INLINE_FILE_BYTES = 4 * 2**20
+"""Bytes of files a cell opened that are digested on the reply path; more waits for the
+finalizer (cheaper for the reply, but a file rewritten meanwhile loses its digest)."""
 _PER_CELL_MACHINERY = ("_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out")
 
 
@@ -92,6 +97,14 @@ class Recorder:
         self.writer.submit(ops.BeginRun(self.run))
         self.finalizer = Finalizer(self._record_done, self._internal_error)
         self.tracker = NamespaceTracker(shell.user_ns, shell.user_ns_hidden)
+        self.files: FileWatch | None = None
+        self.files_recorded = 0
+        if settings.track_files:
+            history = getattr(getattr(shell, "history_manager", None), "hist_file", None)
+            self._file_excludes = default_excludes(
+                store_path, str(history) if history else None, settings.file_exclude
+            )
+            self.files = FileWatch()
         self._environment: dict[str, Any] | None = None
         self._imported: dict[str, str] = {}
         self._kernel_imported: dict[str, str] = {}
@@ -112,13 +125,16 @@ class Recorder:
     def pre_run_cell(self, info: Any) -> None:
         try:
             self._pre_run_cell(info)
+            if self.files is not None:
+                self.files.start()  # last: nothing of ours runs inside the window
         except Exception as exc:
             self._pending = None
             self._internal_error(exc)
 
     def post_run_cell(self, result: Any) -> None:
         try:
-            self._post_run_cell(result)
+            opened = self.files.stop() if self.files is not None else set()
+            self._post_run_cell(result, opened)
         except Exception as exc:
             self._internal_error(exc)
         finally:
@@ -179,7 +195,22 @@ class Recorder:
         refs = called_global_refs(names.calls, self.shell.user_ns)
         return bool(refs.loads & pending) or refs.dynamic
 
-    def _post_run_cell(self, result: Any) -> None:
+    def _collect_files(self, opened: set[Opened]) -> FileBatch | None:
+        """Stat the files the cell opened; a failure here costs the files, not the record."""
+        if not opened:
+            return None
+        try:
+            return collect(
+                opened,
+                self._file_excludes,
+                budget=self.settings.file_digest_bytes,
+                inline_bytes=_INLINE_FILE_BYTES,
+            )
+        except Exception as exc:
+            self._internal_error(exc)
+            return None
+
+    def _post_run_cell(self, result: Any, opened: set[Opened]) -> None:
         pending = self._pending
         if pending is None:  # e.g. the cell that ran %load_ext itself
             return
@@ -242,6 +273,9 @@ class Recorder:
         self._digested |= to_digest
         self._digested -= deleted
 
+        files = self._collect_files(opened)
+        if files is not None:
+            self.files_recorded += len(files.done) + len(files.pending)
         self.seq += 1
         self.finalizer.submit(
             FinalizeJob(
@@ -261,6 +295,8 @@ class Recorder:
                 notes=tuple(notes),
                 computed=computed,
                 large=large,
+                files=files,
+                file_budget=self.settings.file_digest_bytes,
             )
         )
         self._note_imports()
@@ -294,6 +330,7 @@ class Recorder:
     # -- environment -----------------------------------------------------------------
 
     def _capture_environment(self) -> None:
+        quiet_thread()  # git and package metadata are not the notebook's data
         try:
             from .environment import capture_environment
 
@@ -349,6 +386,8 @@ class Recorder:
         return self.writer.flush(timeout) and done
 
     def close(self, timeout: float = 10.0) -> None:
+        if self.files is not None:
+            self.files.stop()  # e.g. %unload_ext: the cell running now is not recorded
         self.finalizer.close(timeout)
         self.writer.submit(ops.EndRun(self.run.run_id, time.time()))
         self.writer.close(timeout)
@@ -364,6 +403,7 @@ class Recorder:
             "recorded": self.recorded,
             "store_status": writer,
             "tracked_names": len(self.tracker),
+            "files_recorded": self.files_recorded,
             "internal_errors": self.failures,
             "warnings": len(self.live.warnings()),
         }

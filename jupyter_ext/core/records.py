@@ -16,6 +16,9 @@ RUN_SCHEMA = "jupyter_ext.run/1"
 
 Status = Literal["ok", "error"]
 
+FileMode = Literal["read", "write", "update"]
+"""How an execution used a file: ``update`` when it both read and wrote it."""
+
 
 @dataclass(frozen=True, slots=True)
 class VariableState:
@@ -62,6 +65,51 @@ class VariableState:
 
 
 @dataclass(frozen=True, slots=True)
+class FileAccess:
+    """A file one execution opened, and its content right after that execution.
+
+    Data lineage for files (what DVC users track by hand): ``path`` is absolute with
+    symlinks resolved, so two spellings of one file are one file.  ``digest`` uses the
+    variable digests' format; it is ``None`` when the content could not be read honestly
+    (deleted before the execution ended, not a regular file, unreadable, larger than the
+    byte budget, changed before it could be read), and ``opaque`` then says why.  A read
+    records the content the file had after the execution, which is the content read
+    unless something rewrote it in the same execution (then the mode is ``update``).
+    """
+
+    path: str
+    mode: FileMode
+    size: int | None
+    digest: str | None
+    opaque: str | None = None
+
+    def to_json(self, seq: int, cell_id: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "mode": self.mode,
+            "size": self.size,
+            "digest": self.digest,
+            "seq": seq,
+            "cell_id": cell_id,
+        }
+        if self.opaque is not None:
+            out["opaque"] = self.opaque
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileAccess:
+        mode = data.get("mode")
+        size = data.get("size")
+        return cls(
+            path=str(data["path"]),
+            mode=mode if mode in ("read", "write", "update") else "update",
+            size=size if isinstance(size, int) else None,
+            digest=data.get("digest"),
+            opaque=data.get("opaque"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ExecutionRecord:
     """One execution of one piece of code in a kernel, as the recorder saw it."""
 
@@ -86,6 +134,9 @@ class ExecutionRecord:
     variables: tuple[VariableState, ...] = ()
     notes: tuple[str, ...] = ()
     """Why parts of this execution could not be judged (star import, ``%run``, ...)."""
+    files: tuple[FileAccess, ...] = ()
+    """Files the execution opened, sorted by path.  In the run record they are listed
+    once for the whole run (``files``, each with its ``seq``), not per execution."""
 
     def to_json(self, *, include_source: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -168,4 +219,14 @@ def run_record(
         "parameters": dict(run.parameters),
         "environment": environment or {},
         "executions": [e.to_json(include_source=include_source) for e in executions],
+        "files": [f.to_json(e.seq, e.cell_id) for e in executions for f in e.files],
     }
+
+
+def files_by_seq(record: dict[str, Any]) -> dict[int, tuple[FileAccess, ...]]:
+    """The ``files`` of a run record grouped by execution (readers of saved records)."""
+    grouped: dict[int, list[FileAccess]] = {}
+    for entry in record.get("files") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
+            grouped.setdefault(entry["seq"], []).append(FileAccess.from_json(entry))
+    return {seq: tuple(items) for seq, items in grouped.items()}

@@ -73,7 +73,26 @@ _V1: tuple[str, ...] = (
     "CREATE INDEX variables_by_name ON variables (run_id, name)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1,)
+_V2: tuple[str, ...] = (
+    # Data lineage: one row per file an execution opened (read, write or update), with
+    # the file's size and content digest right after that execution.
+    """
+    CREATE TABLE files (
+        run_id  TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        path    TEXT NOT NULL,
+        mode    TEXT NOT NULL,
+        size    INTEGER,
+        digest  TEXT,
+        opaque  TEXT,
+        PRIMARY KEY (run_id, seq, path, mode)
+    )
+    """,
+    # "Which runs read or wrote this file?" goes by path, across runs.
+    "CREATE INDEX files_by_path ON files (path, run_id)",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
 """``MIGRATIONS[i]`` holds the statements taking a store from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.records import ExecutionRecord, RunInfo, VariableState, run_record
+from ..core.records import ExecutionRecord, FileAccess, RunInfo, VariableState, run_record
 from .connection import file_identity, is_memory, open_connection, store_path
 from .schema import migrate
 
@@ -207,10 +207,10 @@ class RunStore:
             )
 
     def add_execution(self, rec: ExecutionRecord) -> None:
-        """Store one execution and its variable states in one transaction.
+        """Store one execution, its variable states and its files in one transaction.
 
-        Writing the same ``(run_id, seq)`` again replaces it, variables included, so a
-        retry never duplicates.
+        Writing the same ``(run_id, seq)`` again replaces it, variables and files
+        included, so a retry never duplicates.
         """
         with self.transaction():
             conn = self._conn
@@ -263,6 +263,17 @@ class RunStore:
                         int(v.deleted),
                     )
                     for i, v in enumerate(rec.variables)
+                ],
+            )
+            conn.execute("DELETE FROM files WHERE run_id = ? AND seq = ?", (rec.run_id, rec.seq))
+            conn.executemany(
+                """
+                INSERT OR REPLACE INTO files (run_id, seq, path, mode, size, digest, opaque)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    (rec.run_id, rec.seq, f.path, f.mode, f.size, f.digest, f.opaque)
+                    for f in rec.files
                 ],
             )
 
@@ -360,6 +371,20 @@ class RunStore:
                 """,
                 (run_id,),
             ).fetchall()
+            file_rows = self._conn.execute(
+                """
+                SELECT seq, path, mode, size, digest, opaque
+                FROM files WHERE run_id = ? ORDER BY seq, path, mode
+                """,
+                (run_id,),
+            ).fetchall()
+        files: dict[int, list[FileAccess]] = {}
+        for seq, path, mode, size, digest, opaque in file_rows:
+            files.setdefault(seq, []).append(
+                FileAccess.from_json(
+                    {"path": path, "mode": mode, "size": size, "digest": digest, "opaque": opaque}
+                )
+            )
         variables: dict[int, list[VariableState]] = {}
         for seq, name, type_name, digest, opaque, written, mutated, deleted in var_rows:
             variables.setdefault(seq, []).append(
@@ -395,6 +420,7 @@ class RunStore:
                     deleted=_loads_tuple(deleted),
                     variables=tuple(variables.get(seq, ())),
                     notes=_loads_tuple(notes),
+                    files=tuple(files.get(seq, ())),
                 )
             )
         return out

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_ext.core.records import RUN_SCHEMA, ExecutionRecord, RunInfo, VariableState
+from jupyter_ext.core.records import (
+    RUN_SCHEMA,
+    ExecutionRecord,
+    FileAccess,
+    RunInfo,
+    VariableState,
+    files_by_seq,
+)
 from jupyter_ext.store.location import default_store_path
 from jupyter_ext.store.schema import (
     MIGRATIONS,
@@ -94,7 +101,7 @@ def test_open_creates_parent_dirs_and_uses_wal(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-        assert schema_version(conn) == SCHEMA_VERSION == 1
+        assert schema_version(conn) == SCHEMA_VERSION == len(MIGRATIONS)
 
 
 def test_pragmas_override_defaults_and_are_validated(tmp_path: Path) -> None:
@@ -128,15 +135,17 @@ def test_migrate_from_version_zero_and_idempotent(tmp_path: Path) -> None:
     sqlite3.connect(path).close()  # an empty file: version 0
     conn = sqlite3.connect(path, isolation_level=None)
     assert schema_version(conn) == 0
-    assert migrate(conn) == (0, 1)
+    v = SCHEMA_VERSION
+    assert migrate(conn) == (0, v)
     assert {"runs", "executions", "variables", "runs_by_notebook", "variables_by_name"} <= (
         _tables(conn)
     )
-    assert migrate(conn) == (1, 1)  # nothing left to do
-    assert migrate(conn) == (1, 1)
+    assert {"files", "files_by_path"} <= _tables(conn)
+    assert migrate(conn) == (v, v)  # nothing left to do
+    assert migrate(conn) == (v, v)
     conn.close()
     with RunStore(path) as s:  # opening migrates nothing either
-        assert schema_version(s._conn) == 1
+        assert schema_version(s._conn) == v
 
 
 def test_migration_steps_apply_in_order_and_keep_data(tmp_path: Path) -> None:
@@ -145,7 +154,8 @@ def test_migration_steps_apply_in_order_and_keep_data(tmp_path: Path) -> None:
         s.begin_run(make_run())
     step2 = ("ALTER TABLE runs ADD COLUMN label TEXT", "UPDATE runs SET label = 'old'")
     conn = sqlite3.connect(path, isolation_level=None)
-    assert migrate(conn, (*MIGRATIONS, step2)) == (1, 2)
+    v = SCHEMA_VERSION
+    assert migrate(conn, (*MIGRATIONS, step2)) == (v, v + 1)
     assert conn.execute("SELECT run_id, label FROM runs").fetchall() == [("r1", "old")]
     conn.close()
 
@@ -167,15 +177,16 @@ def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     with RunStore(path):
         pass
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 2")
+    newer = SCHEMA_VERSION + 1
+    conn.execute(f"PRAGMA user_version = {newer}")
     conn.commit()
     conn.close()
-    with pytest.raises(StoreVersionError, match="schema version 2") as info:
+    with pytest.raises(StoreVersionError, match=f"schema version {newer}") as info:
         RunStore(path)
-    assert info.value.found == 2 and info.value.supported == SCHEMA_VERSION
+    assert info.value.found == newer and info.value.supported == SCHEMA_VERSION
     # ... and nothing was changed
     conn = sqlite3.connect(path)
-    assert schema_version(conn) == 2
+    assert schema_version(conn) == newer
     conn.close()
 
 
@@ -350,7 +361,9 @@ def test_run_record_document(store: RunStore) -> None:
         "parameters",
         "environment",
         "executions",
+        "files",
     }
+    assert doc["files"] == []
     assert doc["run_id"] == "r1" and doc["ended_at"] == 9999.0
     assert doc["notebook"] == {"path": "nb.ipynb", "content_hash": "nbh"}
     assert doc["parameters"] == {"p": 1} and doc["environment"] == {"python": "3.11"}
@@ -425,3 +438,26 @@ def test_falls_back_to_rollback_journal_where_wal_cannot_work(tmp_path: Path) ->
     with RunStore(path, vfs="unix-dotfile") as s:
         assert s.count_executions("r1") == 1
         assert s.integrity_check() == "ok"
+
+
+def test_files_round_trip_and_are_replaced_with_their_execution(store: RunStore) -> None:
+    store.begin_run(make_run())
+    files = (
+        FileAccess("/data/a.csv", "read", 10, "d" * 32),
+        FileAccess("/data/b.csv", "write", None, None, "deleted before the execution ended"),
+    )
+    store.add_execution(make_exec(seq=1, files=files))
+    assert store.executions("r1")[0].files == files
+    doc = store.run_record("r1")
+    assert doc["files"][1] == {
+        "path": "/data/b.csv",
+        "mode": "write",
+        "size": None,
+        "digest": None,
+        "opaque": "deleted before the execution ended",
+        "seq": 1,
+        "cell_id": make_exec(seq=1).cell_id,
+    }
+    assert files_by_seq(doc) == {1: files}
+    store.add_execution(make_exec(seq=1, files=files[:1]))  # a retry replaces, never adds
+    assert store.executions("r1")[0].files == files[:1]
