@@ -16,10 +16,24 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import check_command, history_commands, repro_commands, run_commands, sweep_command
+from . import (
+    check_command,
+    convert_commands,
+    history_commands,
+    repro_commands,
+    run_commands,
+    sweep_command,
+)
 from .common import EXIT_FAILED, EXIT_USAGE, UsageError
 
-COMMAND_MODULES = (run_commands, repro_commands, history_commands, check_command, sweep_command)
+COMMAND_MODULES = (
+    run_commands,
+    repro_commands,
+    history_commands,
+    check_command,
+    sweep_command,
+    convert_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

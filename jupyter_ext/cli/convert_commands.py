@@ -1,0 +1,156 @@
+"""``to-module``: a notebook as an importable module, plus a test proving it computes
+what the notebook computed.
+
+Exit codes: 0 converted; 1 the recorded run failed, or ``--strict`` and some code could
+not be carried over as it is; 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import EXIT_FAILED, EXIT_OK, UsageError, add_store_option, store_path
+from .run_commands import add_parameter_options, read_notebook
+
+
+def _parameters(args: argparse.Namespace, notebook: Path) -> dict[str, Any]:
+    from ..bridge.params import ParameterError, merge_parameters
+
+    try:
+        merged = merge_parameters(args.parameters_file or (), args.parameters or ())
+        if not merged:
+            return merged
+        try:
+            from ..pipeline.typed_params import check_parameters
+        except ImportError:
+            return merged
+        return check_parameters(notebook, merged)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _command(args: argparse.Namespace) -> str:
+    words = ["jupyter-ext", "to-module", args.notebook, "-o", args.output]
+    if args.test:
+        words += ["-t", args.test]
+    for name, value in args.parameters or ():
+        words += ["-p", name, value]
+    for path in args.parameters_file or ():
+        words += ["-f", path]
+    if args.testbook:
+        words.append("--testbook")
+    return shlex.join(words)
+
+
+def cmd_to_module(args: argparse.Namespace) -> int:
+    from ..convert.export import ConversionError, Options, convert_notebook
+
+    notebook = Path(args.notebook)
+    read_notebook(notebook)
+    if args.runs < 1:
+        raise UsageError(f"--runs must be at least 1, not {args.runs}")
+    bar = {"desc": f"{notebook.name} (recording)", "disable": None, "leave": False,
+           "file": sys.stderr}  # fmt: skip
+    options = Options(
+        output=Path(args.output),
+        test=Path(args.test) if args.test else None,
+        pair=not args.no_pair,
+        record=not args.no_record,
+        testbook=args.testbook,
+        parameters=_parameters(args, notebook),
+        runs=args.runs,
+        command=_command(args),
+        engine={
+            "store": store_path(args.store),
+            "kernel_name": args.kernel,
+            "timeout": args.timeout,
+            "progress_bar": bar,
+        },
+    )
+    try:
+        done = convert_notebook(notebook, options)
+    except ConversionError as exc:
+        raise UsageError(str(exc)) from exc
+    plan = done.plan
+    if done.paired is not None:
+        print(f"paired {notebook} with {done.paired} (py:percent)")
+    shown = len(plan.returns) + len(plan.maybe_returns)
+    print(
+        f"wrote {done.module}: {len(plan.imports)} imports and {len(plan.definitions)} "
+        f"definitions at module level; run() takes {len(plan.parameters)} parameters and "
+        f"returns {shown} values"
+    )
+    for report in plan.reports:
+        print(f"{notebook}: {report.message()}")
+    if done.run_error is not None:
+        print(f"jupyter-ext: no test written: {done.run_error}", file=sys.stderr)
+        return EXIT_FAILED
+    if done.test is not None and done.expected is not None:
+        left = len(done.expected.excluded)
+        print(
+            f"wrote {done.test}: {len(done.expected.digests)} value digests from run "
+            f"{done.expected.run_id}"
+            + (f" ({left} not comparable, listed in the file)" if left else "")
+        )
+    if args.strict and any(r.blocking for r in plan.reports):
+        print(
+            f"jupyter-ext: {notebook}: some code was not carried over as it is (--strict)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "to-module",
+        help="convert a notebook into an importable module and a test that checks it",
+        description="Pair NB with a py:percent script (jupytext) and write an importable "
+        "module: imports, functions, classes and constants at module level, the rest in "
+        "run(**parameters), which returns the notebook's final named values; importing it "
+        "runs nothing else. Then run the notebook with recording on and write a pytest file "
+        "that calls run() and compares each value's content digest with the notebook's. "
+        "Code that cannot be carried over (shell escapes, %run, %cd, out-of-order reads) "
+        "is reported with its cell and marked in the module. Exit codes: 0 converted, "
+        "1 the notebook run failed (or --strict and something was reported), 2 bad input.",
+    )
+    p.add_argument("notebook", metavar="NB")
+    p.add_argument("-o", "--output", required=True, metavar="PATH.py", help="module to write")
+    p.add_argument(
+        "-t",
+        "--test",
+        metavar="PATH",
+        help="test file to write (default: test_<module>.py next to the module)",
+    )
+    p.add_argument("--no-pair", action="store_true", help="do not pair NB with a .py script")
+    p.add_argument(
+        "--no-record", action="store_true", help="write the module only: no run, no test"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any code was left out or may run differently from the notebook",
+    )
+    p.add_argument(
+        "--testbook",
+        action="store_true",
+        help="also write a test that executes the notebook itself (testbook) and compares "
+        "its values with the module's",
+    )
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="recorded runs of the notebook (default 2: values that differ between runs "
+        "are listed, not compared)",
+    )
+    add_parameter_options(p)
+    p.add_argument("--kernel", metavar="NAME", help="kernel name (default: the notebook's)")
+    p.add_argument("--timeout", type=float, default=600, metavar="S", help="per-cell timeout")
+    add_store_option(p)
+    p.set_defaults(func=cmd_to_module)

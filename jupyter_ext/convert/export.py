@@ -1,0 +1,159 @@
+"""The whole conversion as ``jupyter-ext to-module`` runs it: plumbing around the pure
+planning and rendering. Pair through jupytext, plan and write the module (formatted,
+checked to compile), then record the notebook with the recording engine and write the
+test file that pins the module's values to the notebook's.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .expected import ExpectedDigests, expected_digests
+from .plan import PARAMETERS_TAG, ModulePlan, plan_module
+from .render_module import render_module
+from .render_test import TestTarget, render_test
+from .units import CellInput
+
+
+class ConversionError(ValueError):
+    """Input the conversion cannot use; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    output: Path
+    test: Path | None = None
+    """Default: ``test_<module>.py`` next to the module."""
+    pair: bool = True
+    record: bool = True
+    testbook: bool = False
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    runs: int = 2
+    """Recorded runs; with two or more, values that differ between runs are not compared."""
+    command: str = ""
+    engine: Mapping[str, Any] = field(default_factory=dict)
+    """Options for the recording engine (``store``, ``kernel_name``, ``timeout``, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    module: Path
+    plan: ModulePlan
+    paired: Path | None = None
+    test: Path | None = None
+    expected: ExpectedDigests | None = None
+    run_error: str | None = None
+
+
+def code_cells(nb: Any) -> list[CellInput]:
+    return [
+        CellInput(i, c.get("id"), c.source, tuple(c.get("metadata", {}).get("tags") or ()))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+    ]
+
+
+def order_findings(notebook: Path) -> list[dict[str, Any]]:
+    """The static checker's out-of-order findings for the saved notebook."""
+    from ..bridge.static import check_notebook
+
+    result = check_notebook(notebook, select=["JX102", "JX105"])
+    return [dict(f) for f in result.findings]
+
+
+def format_source(text: str) -> str:
+    """``ruff format`` the generated code when ruff is installed; else leave it as is."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--isolated", "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return text
+    return done.stdout if done.returncode == 0 and done.stdout.strip() else text
+
+
+def module_source(notebook: Path, nb: Any) -> tuple[ModulePlan, str]:
+    plan = plan_module(code_cells(nb), order_findings(notebook))
+    text = format_source(render_module(plan, notebook.name))
+    try:
+        compile(text, str(notebook), "exec")
+    except SyntaxError as exc:
+        raise ConversionError(
+            f"{notebook}: the generated module does not compile ({exc.msg}, line {exc.lineno})"
+        ) from exc
+    return plan, text
+
+
+def convert_notebook(notebook: Path, options: Options) -> Conversion:
+    import nbformat
+
+    output = options.output
+    if output.suffix != ".py" or not output.stem.isidentifier():
+        raise ConversionError(f"{output}: the module must be a .py file named as an identifier")
+    paired: Path | None = None
+    if options.pair:
+        from .pairing import PairingError, pair_notebook, paired_script
+
+        if paired_script(notebook).resolve() == output.resolve():
+            raise ConversionError(
+                f"{output}: that is where jupytext pairs {notebook.name}: choose another "
+                "module path, or --no-pair"
+            )
+        try:
+            paired = pair_notebook(notebook)
+        except PairingError as exc:
+            raise ConversionError(str(exc)) from exc
+    nb = nbformat.read(notebook, as_version=4)
+    plan, text = module_source(notebook, nb)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    if not options.record:
+        return Conversion(output, plan, paired)
+    records, error = _record(notebook, options)
+    if error is not None:
+        return Conversion(output, plan, paired, run_error=error)
+    returned = [*plan.returns, *plan.maybe_returns]
+    expected = expected_digests(returned, records)
+    test_path = options.test or output.with_name(f"test_{output.stem}.py")
+    target = TestTarget(
+        test_path=test_path,
+        module_path=output,
+        notebook_path=notebook,
+        parameters=dict(options.parameters),
+        parameters_cell=_parameters_cell(nb),
+        command=options.command,
+    )
+    source = render_test(target, expected, returned, testbook=options.testbook)
+    test_path.parent.mkdir(parents=True, exist_ok=True)
+    test_path.write_text(format_source(source), encoding="utf-8")
+    return Conversion(output, plan, paired, test_path, expected)
+
+
+def _parameters_cell(nb: Any) -> int | None:
+    for index, cell in enumerate(nb.cells):
+        if PARAMETERS_TAG in (cell.get("metadata", {}).get("tags") or ()):
+            return index
+    return None
+
+
+def _record(notebook: Path, options: Options) -> tuple[list[dict[str, Any]], str | None]:
+    """Run the notebook ``options.runs`` times with recording on; records, or what failed."""
+    from ..bridge.lockfile import run_for_digests
+
+    records = []
+    for _ in range(max(1, options.runs)):
+        run = run_for_digests(notebook, dict(options.parameters), **dict(options.engine))
+        if run.error:
+            return [], f"{notebook}: the recorded run failed ({run.error})"
+        records.append(run.record)
+    return records, None

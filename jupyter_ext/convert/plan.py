@@ -1,0 +1,335 @@
+"""Where each top-level statement of a notebook goes in the module. Pure.
+
+* Imports, ``def``/``class`` and constant literal assignments go to module level, so
+  that importing the module defines them and does nothing else, provided moving them
+  up cannot change what any cell sees: the name is bound nowhere else (identical
+  repeated imports aside), is not a parameter, and a definition reads only names that
+  are themselves module level or builtins. A definition that reads a name the notebook
+  computes stays inside ``run()`` (reported), where it sees that value as it did.
+* The parameters cell (tagged ``parameters``, papermill's convention) becomes keyword
+  parameters of ``run()`` with their defaults and annotations.
+* Everything else is the body of ``run()``, in document order, which returns the
+  notebook's final named values: the names the body binds that are still bound at the
+  end, except modules, functions, classes and ``_private`` names.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .reports import Report, first_line
+from .units import CellInput, Unit, split_cell
+
+PARAMETERS_TAG = "parameters"
+_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None))
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    default: str
+    """Source text of the default value."""
+    annotation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModulePlan:
+    imports: tuple[Unit, ...]
+    definitions: tuple[Unit, ...]
+    """Functions, classes and constants, in document order."""
+    parameters: tuple[Parameter, ...]
+    body: tuple[Unit, ...]
+    returns: tuple[str, ...]
+    """Names surely bound at the end of the body, returned by name."""
+    maybe_returns: tuple[str, ...]
+    """Names the body binds only on some paths (loops, branches): returned if bound."""
+    reports: tuple[Report, ...]
+
+
+def plan_module(
+    cells: Sequence[CellInput], order_findings: Iterable[Mapping[str, object]] = ()
+) -> ModulePlan:
+    """Place every statement of ``cells`` (the notebook's code cells, in order).
+
+    ``order_findings`` are the static checker's findings; those of kind ``out_of_order``
+    and ``undefined_in_order`` become reports (the module follows document order).
+    """
+    units: list[Unit] = []
+    reports: list[Report] = []
+    params_cell = next((c.index for c in cells if PARAMETERS_TAG in c.tags), None)
+    parameters: dict[str, Parameter] = {}
+    param_units: set[int] = set()
+    for cell in cells:
+        found, said = split_cell(cell)
+        reports += said
+        for unit in found:
+            param = _parameter(unit) if cell.index == params_cell else None
+            if param is not None:
+                parameters.pop(param.name, None)
+                parameters[param.name] = param
+                param_units.add(id(unit))
+            units.append(unit)
+    units = [u for u in units if id(u) not in param_units]
+    placed = _module_level(units, set(parameters), reports)
+    body = tuple(u for u in units if id(u) not in placed)
+    module_names = {n for u in units if id(u) in placed for n in u.binds}
+    returns, maybe = _returns(body, module_names)
+    reports += _global_writes(units)
+    reports += _order_reports(order_findings, cells)
+    reports.sort(key=lambda r: r.cell)
+    return ModulePlan(
+        imports=tuple(_unique(u for u in units if id(u) in placed and _is_import(u))),
+        definitions=tuple(u for u in units if id(u) in placed and not _is_import(u)),
+        parameters=tuple(parameters.values()),
+        body=body,
+        returns=returns,
+        maybe_returns=maybe,
+        reports=tuple(reports),
+    )
+
+
+def _parameter(unit: Unit) -> Parameter | None:
+    if len(unit.nodes) != 1:
+        return None
+    node = unit.nodes[0]
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target, value, annotation = node.targets[0], node.value, None
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target, value, annotation = node.target, node.value, ast.unparse(node.annotation)
+    else:
+        return None
+    if not isinstance(target, ast.Name):
+        return None
+    if annotation is None:
+        annotation = _literal_type(value)
+    return Parameter(target.id, ast.unparse(value), annotation)
+
+
+def _literal_type(value: ast.expr) -> str | None:
+    try:
+        literal = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    kind = type(literal)
+    return kind.__name__ if kind in (int, float, str, bool) else None
+
+
+def _is_import(unit: Unit) -> bool:
+    return bool(unit.nodes) and all(isinstance(n, ast.Import | ast.ImportFrom) for n in unit.nodes)
+
+
+def _is_definition(unit: Unit) -> bool:
+    return len(unit.nodes) == 1 and isinstance(
+        unit.nodes[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    )
+
+
+def _is_constant(unit: Unit) -> bool:
+    if len(unit.nodes) != 1:
+        return False
+    node = unit.nodes[0]
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target, value = node.targets[0], node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target, value = node.target, node.value
+    else:
+        return False
+    return isinstance(target, ast.Name) and _immutable_literal(value)
+
+
+def _immutable_literal(value: ast.expr) -> bool:
+    """A literal whose value can be shared by every call of ``run()``: no list or dict
+    that one call could mutate under the next."""
+    try:
+        literal = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+    def immutable(obj: object) -> bool:
+        if isinstance(obj, tuple | frozenset):
+            return all(immutable(o) for o in obj)
+        return isinstance(obj, _IMMUTABLE)
+
+    return immutable(literal)
+
+
+def _module_level(units: Sequence[Unit], parameters: set[str], reports: list[Report]) -> set[int]:
+    """ids of the units that can move to module level."""
+    binders: dict[str, list[Unit]] = {}
+    for unit in units:
+        for name in unit.binds:
+            binders.setdefault(name, []).append(unit)
+    chosen: dict[int, Unit] = {}
+    for unit in units:
+        if unit.is_marker or unit.names.syntax_error or unit.names.star_import:
+            continue
+        names = unit.binds
+        if not names or names & parameters:
+            continue
+        if _is_import(unit):
+            same = {ast.dump(ast.Module(list(u.nodes), [])) for n in names for u in binders[n]}
+            if all(_is_import(u) for n in names for u in binders[n]) and len(same) == 1:
+                chosen[id(unit)] = unit
+        elif (_is_definition(unit) or _is_constant(unit)) and all(
+            binders[n] == [unit] for n in names
+        ):
+            chosen[id(unit)] = unit
+    bound = set(binders) | parameters
+    changed = True
+    while changed:
+        changed = False
+        module_names = {n for u in chosen.values() for n in u.binds}
+        for key, unit in list(chosen.items()):
+            needs = (unit.names.reads | unit.names.function_globals_read) - unit.binds
+            computed = sorted(n for n in needs & bound if n not in module_names)
+            if computed:
+                del chosen[key]
+                changed = True
+                what = ", ".join(f"`{n}`" for n in computed)
+                reports.append(
+                    Report(
+                        unit.cell,
+                        unit.cell_id,
+                        "kept_in_run",
+                        first_line(_code_only(unit.text)),
+                        f"reads {what}, which run() computes: kept inside run()",
+                    )
+                )
+    return set(chosen)
+
+
+def _code_only(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def _unique(units: Iterable[Unit]) -> list[Unit]:
+    """Repeated identical imports (common across cells) once."""
+    seen: set[str] = set()
+    out = []
+    for unit in units:
+        key = ast.dump(ast.Module(list(unit.nodes), []))
+        if key not in seen:
+            seen.add(key)
+            out.append(unit)
+    return out
+
+
+def _returns(
+    body: Sequence[Unit], module_names: set[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    live: dict[str, bool] = {}  # name -> is a value (not a module, function or class)
+    surely: set[str] = set()
+    hidden: set[str] = set()
+    for unit in body:
+        not_values = _non_value_bindings(unit.nodes)
+        for name in unit.names.deletes - unit.names.writes:
+            live.pop(name, None)
+            surely.discard(name)
+        for name in sorted(unit.names.writes):
+            live[name] = name not in not_values
+        surely |= _surely_bound(unit.nodes)
+        hidden |= unit.names.function_globals_written
+    names = [
+        n
+        for n, is_value in live.items()
+        if is_value and not n.startswith("_") and n not in module_names and n not in hidden
+    ]
+    return (
+        tuple(n for n in names if n in surely),
+        tuple(n for n in names if n not in surely),
+    )
+
+
+def _non_value_bindings(nodes: Sequence[ast.stmt]) -> set[str]:
+    """Names bound to modules, functions or classes (at module scope of ``nodes``)."""
+    found: set[str] = set()
+    todo: list[ast.AST] = list(nodes)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                found.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+            continue  # its body is another scope
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            found.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        if isinstance(node, ast.stmt):
+            todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _surely_bound(nodes: Sequence[ast.stmt]) -> set[str]:
+    """Names every completed run of ``nodes`` binds: straight assignments at top level."""
+    found: set[str] = set()
+    for node in nodes:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign) or (
+            isinstance(node, ast.AnnAssign) and node.value is not None
+        ):
+            targets = [node.target]
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    found.add(sub.id)
+    return found
+
+
+def _global_writes(units: Sequence[Unit]) -> list[Report]:
+    out = []
+    for unit in units:
+        written = sorted(unit.names.function_globals_written)
+        if written and not unit.is_marker:
+            what = ", ".join(f"`{n}`" for n in written)
+            out.append(
+                Report(
+                    unit.cell,
+                    unit.cell_id,
+                    "global",
+                    first_line(_code_only(unit.text)),
+                    f"a function declares {what} global: in the module that is module "
+                    "state, not a value of run()",
+                )
+            )
+    return out
+
+
+def _order_reports(
+    findings: Iterable[Mapping[str, object]], cells: Sequence[CellInput]
+) -> list[Report]:
+    ids = {c.cell_id: c.index for c in cells}
+    out = []
+    for finding in findings:
+        kind = finding.get("kind")
+        if kind not in ("out_of_order", "undefined_in_order"):
+            continue
+        index = finding.get("cell_index")
+        if not isinstance(index, int):
+            index = ids.get(str(finding.get("cell_id")), -1)
+        names = finding.get("names")
+        shown = ", ".join(f"`{n}`" for n in names) if isinstance(names, list) else ""
+        reason = (
+            f"the saved run read {shown} from a cell below this one; the module follows "
+            "document order, so its values may differ"
+            if kind == "out_of_order"
+            else f"reads {shown}, which no cell above defines: run() would raise NameError"
+        )
+        cell_id = finding.get("cell_id")
+        out.append(
+            Report(
+                index,
+                cell_id if isinstance(cell_id, str) else None,
+                "out_of_order" if kind == "out_of_order" else "undefined_in_order",
+                "",
+                reason,
+            )
+        )
+    return out
