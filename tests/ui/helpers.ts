@@ -105,3 +105,41 @@ export function collectErrors(page: IJupyterLabPageFixture): string[] {
   });
   return errors;
 }
+
+/**
+ * Let kernel restarts and interrupts reach the server untouched. galata's
+ * kernel tracker routes every POST under /api/kernels, answers it with
+ * "201 Created", and JupyterLab's restart, which expects 200, then never
+ * reconnects; a route added later takes precedence and goes straight out.
+ */
+export async function allowKernelActions(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  await page.route(/\/api\/kernels\/[^/?]+\/(restart|interrupt)(\?|$)/, route =>
+    route.continue()
+  );
+}
+
+/** The text of a cell's first stream output, once there is one. */
+export async function cellOutput(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<string> {
+  const output = page
+    .locator('.jp-Notebook .jp-Cell')
+    .nth(index)
+    .locator('.jp-OutputArea-output');
+  await expect(output.first()).toBeVisible();
+  return (await output.first().innerText()).trim();
+}
+
+/** The prompt numbers of the active notebook's code cells, null where unset. */
+export async function executionCounts(
+  page: IJupyterLabPageFixture
+): Promise<(number | null)[]> {
+  return page.evaluate(() =>
+    (window as any).jupyterapp.shell.currentWidget.content.widgets.map(
+      (cell: any) => cell.model.executionCount ?? null
+    )
+  );
+}

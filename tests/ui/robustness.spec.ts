@@ -1,7 +1,9 @@
 import { expect, galata, test } from '@jupyterlab/galata';
 
 import {
+  allowKernelActions,
   cellIds,
+  cellOutput,
   collectErrors,
   openPanel,
   PANEL,
@@ -156,31 +158,85 @@ test.describe('kernels that cannot be tracked', () => {
     expect(errors).toEqual([]);
   });
 
-  // JupyterLab's restart of a kernel that has jupyter_ext loaded never
-  // reconnects here (the server logs "Kernel restarted", then no websocket
-  // follows), with or without the panel tracking it; until that is fixed on
-  // the kernel side, only the panel's state during the restart is checked.
-  test('a restart drops the warnings and says so, without errors', async ({
+  test('a restart drops the warnings, says so, and tracking comes back', async ({
     page
   }) => {
+    await allowKernelActions(page);
     const errors = collectErrors(page);
     await page.notebook.createNew('restart.ipynb');
     await setCells(page, ['a = 1', 'b = a + 1', 'a = 2']);
+    const ids = await cellIds(page);
     const panel = await track(page);
     const status = panel.locator('.jp-jupyterExt-status');
     await runCells(page, [0, 1, 2]);
     await expect(panel.locator('.jp-jupyterExt-warning')).not.toHaveCount(0);
 
-    await page.evaluate(() => {
-      // Not awaited: the restart does not complete here (see above).
+    const phases = await page.evaluate(async () => {
       const panel = (window as any).jupyterapp.shell.currentWidget;
-      void panel.sessionContext.restartKernel();
+      const seen: string[] = [];
+      const node = document.querySelector('.jp-jupyterExt-status');
+      const observer = new MutationObserver(() =>
+        seen.push(node?.getAttribute('data-phase') ?? '')
+      );
+      if (node) {
+        observer.observe(node, { attributes: true });
+      }
+      await panel.sessionContext.restartKernel();
+      await new Promise(resolve => setTimeout(resolve, 200));
+      observer.disconnect();
+      return seen;
     });
-    await expect(status).not.toHaveAttribute('data-phase', 'connected');
+    // The panel said the kernel was restarting, and dropped its warnings.
+    expect(phases).toContain('restarting');
+    await expect(status).toHaveAttribute('data-phase', 'connected', {
+      timeout: 30000
+    });
     await expect(panel.locator('.jp-jupyterExt-warning')).toHaveCount(0);
     await expect(
       page.locator('.jp-Notebook .jp-Cell .jp-jupyterExt-badge')
     ).toHaveCount(0);
+
+    // The new kernel records, and knows the document order again: reading `a`
+    // from the cell below is out of order.
+    await runCells(page, [2, 1]);
+    await expect(
+      panel.locator(
+        `.jp-jupyterExt-warning[data-kind="out_of_order"][data-cell-id="${ids[1]}"]`
+      )
+    ).toHaveCount(1);
+    expect(errors).toEqual([]);
+  });
+
+  test('a change of kernel keeps the notebook tracked', async ({ page }) => {
+    await allowKernelActions(page);
+    const errors = collectErrors(page);
+    await page.notebook.createNew('change.ipynb');
+    await setCells(page, ['import os\nprint(os.getpid())', 'x = 1', 'y = x']);
+    const ids = await cellIds(page);
+    const panel = await track(page);
+    await runCells(page, [0]);
+    const pidBefore = await cellOutput(page, 0);
+
+    await page.evaluate(async () => {
+      const panel = (window as any).jupyterapp.shell.currentWidget;
+      await panel.sessionContext.changeKernel({ name: 'python3' });
+    });
+    await expect(panel.locator('.jp-jupyterExt-status')).toHaveAttribute(
+      'data-phase',
+      'connected',
+      { timeout: 30000 }
+    );
+    await runCells(page, [0, 1, 2]);
+    expect(await cellOutput(page, 0)).not.toBe(pidBefore);
+    await expect(panel.locator('.jp-jupyterExt-warning')).toHaveCount(0);
+    // The new kernel records: changing `x` makes the cell that read it stale.
+    await page.notebook.setCell(1, 'code', 'x = 2');
+    await page.notebook.runCell(1, true);
+    await expect(
+      panel.locator(
+        `.jp-jupyterExt-warning[data-kind="stale"][data-cell-id="${ids[2]}"]`
+      )
+    ).toHaveCount(1);
     expect(errors).toEqual([]);
   });
 });
