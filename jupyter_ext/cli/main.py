@@ -20,6 +20,7 @@ from . import (
     check_command,
     convert_commands,
     history_commands,
+    pipeline_commands,
     repro_commands,
     run_commands,
     sweep_command,
@@ -33,6 +34,7 @@ COMMAND_MODULES = (
     check_command,
     sweep_command,
     convert_commands,
+    pipeline_commands,
 )
 
 

@@ -1,4 +1,5 @@
-"""Public JSON schemas: the run record (``jupyter_ext.run/1``) and the check report.
+"""Public JSON schemas: the run record (``jupyter_ext.run/1``), the check report and the
+pipeline spec (``jupyter_ext.pipeline/1``).
 
 They ship inside the package so that users' scripts and CI can validate what the tools
 produce without a network fetch.
@@ -13,7 +14,7 @@ from typing import Any
 
 __all__ = ["SCHEMAS", "load_schema", "validate"]
 
-SCHEMAS = ("run", "check")
+SCHEMAS = ("run", "check", "pipeline")
 
 
 @cache
