@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .file_lineage import FileLineage
+from .file_lineage import downstream as downstream_with_files
+from .file_lineage import upstream as upstream_with_files
 from .lineage import ExecutionNode, LineageGraph, Version
 from .snapshot import NotebookSnapshot
 
@@ -36,9 +39,16 @@ def _version(version: Version) -> dict[str, Any]:
 
 
 def lineage_report(
-    graph: LineageGraph, name: str, snapshot: NotebookSnapshot | None = None
+    graph: LineageGraph,
+    name: str,
+    snapshot: NotebookSnapshot | None = None,
+    files: FileLineage | None = None,
 ) -> dict[str, Any]:
-    """Where ``name``'s current value came from and what depends on it."""
+    """Where ``name``'s current value came from and what depends on it.
+
+    With ``files``, dependencies through files count too (a cell that reads a CSV
+    another cell wrote depends on that cell), and ``files`` lists what was read.
+    """
     current = graph.current(name)
     if current is None:
         raise KeyError(f"`{name}` was never recorded in this run")
@@ -52,15 +62,20 @@ def lineage_report(
                     "from": _ref(graph.node(version.seq) if version else None, snapshot),
                 }
             )
-    upstream = [_ref(graph.node(seq), snapshot) for seq in graph.upstream(current.seq)]
+    if files is None:
+        up, down = graph.upstream(current.seq), graph.downstream(current.seq)
+    else:
+        up = upstream_with_files(graph, files, current.seq)
+        down = downstream_with_files(graph, files, current.seq)
+    upstream = [_ref(graph.node(seq), snapshot) for seq in up]
     downstream = []
-    for seq in graph.downstream(current.seq):
+    for seq in down:
         node = graph.node(seq)
         if node is not None:
             entry = _ref(node, snapshot)
             entry["names"] = sorted(node.outputs)
             downstream.append(entry)
-    return {
+    report = {
         "name": name,
         "current": _version(current),
         "produced_by": _ref(producer, snapshot),
@@ -69,6 +84,11 @@ def lineage_report(
         "upstream": upstream,
         "downstream": downstream,
     }
+    if files is not None:
+        from .file_lineage_report import files_upstream
+
+        report["files"] = files_upstream(graph, files, current.seq, snapshot)
+    return report
 
 
 def _label(ref: dict[str, Any]) -> str:
@@ -90,6 +110,11 @@ def format_lineage(report: dict[str, Any]) -> str:
     if report["inputs"]:
         lines.append("  made from:")
         lines.extend(f"    {i['name']:<16} <- {_label(i['from'])}" for i in report["inputs"])
+    if report.get("files"):
+        from .file_lineage_report import format_files
+
+        lines.append("  files read on the way:")
+        lines.extend(format_files(report["files"], indent="  "))
     if report["upstream"]:
         lines.append("  upstream: " + ", ".join(_label(r) for r in report["upstream"]))
     if report["downstream"]:

@@ -1,4 +1,4 @@
-"""``%hygiene``, ``%lineage NAME`` and ``%gather NAME``: the rules, inside a cell.
+"""``%hygiene``, ``%lineage NAME|PATH`` and ``%gather NAME``: the rules, inside a cell.
 
 Each waits for the recorder to finish the previous executions first (their digests
 may still be computing on the background thread), so what it prints includes the
@@ -38,9 +38,11 @@ def _hygiene_parser() -> MagicParser:
 
 def _lineage_parser() -> MagicParser:
     parser = MagicParser(
-        "%lineage", "Where NAME's current value came from, and what depends on it."
+        "%lineage",
+        "Where NAME's current value came from (variables and files read on the way), and "
+        "what depends on it; or, for a file PATH, every execution that read or wrote it.",
     )
-    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("name", metavar="NAME|PATH")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
     return parser
 
@@ -77,19 +79,24 @@ def register_hygiene_magics(shell: Any) -> None:
             print(hygiene_text(state["warnings"], state["cells"]))
 
     def lineage(args: argparse.Namespace) -> None:
-        from ..analysis.lineage_report import format_lineage, lineage_report
+        from ..analysis.file_lineage_report import format_file_lineage
+        from ..analysis.lineage_report import format_lineage
+        from .lineage_query import lineage_of
 
         recorder = _recorder_or_say_why(shell)
         if recorder is None:
             return
-        live = recorder.live
         try:
-            with live.locked():
-                report = lineage_report(live.engine.graph, args.name, live.engine.notebook)
+            report = lineage_of(recorder.live, args.name)
         except KeyError as exc:
             print(str(exc).strip("'\""))
             return
-        print(json.dumps(report, sort_keys=True) if args.json else format_lineage(report))
+        if args.json:
+            print(json.dumps(report, sort_keys=True))
+        elif "path" in report:
+            print(format_file_lineage(report))
+        else:
+            print(format_lineage(report))
 
     def gather_(args: argparse.Namespace) -> None:
         from ..analysis.gather import GatherError, gather, write_gathered

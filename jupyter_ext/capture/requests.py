@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..analysis.file_lineage import FileLineage
 from ..analysis.lineage_report import graph_payload, lineage_report
 from .comm import RequestHandler
 
@@ -21,11 +22,20 @@ def request_handlers(recorder: Any) -> dict[str, RequestHandler]:
             return {"graph": graph_payload(live.engine.graph, live.engine.notebook)}
 
     def lineage(data: dict[str, Any]) -> dict[str, Any]:
-        name = data.get("name")
+        from .lineage_query import lineage_of
+
+        name, path = data.get("name"), data.get("path")
+        if isinstance(path, str) and path:
+            try:
+                return {"lineage": lineage_of(live, path, as_path=True)}
+            except KeyError as exc:
+                raise ValueError(str(exc).strip("'\"")) from None
         if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError("lineage needs `name`, a Python identifier")
+            raise ValueError("lineage needs `name`, a Python identifier, or `path`, a file")
         with live.locked():
-            return {"lineage": lineage_report(live.engine.graph, name, live.engine.notebook)}
+            files = FileLineage(live.records())
+            graph = live.engine.graph
+            return {"lineage": lineage_report(graph, name, live.engine.notebook, files)}
 
     def history(data: dict[str, Any]) -> dict[str, Any]:
         from ..store.sqlite import RunStore

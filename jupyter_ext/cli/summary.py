@@ -89,4 +89,31 @@ def run_summary(record: dict[str, Any], store: str | None = None) -> str:
             f"  {e.get('seq'):>3} {'[' + str(count) + ']' if count is not None else '':>5}  "
             f"{cell:<10} {status:<6} {_duration(float(e.get('duration') or 0)):>9}  {flow}"
         )
+    out.extend(file_lines(record.get("files") or []))
     return "\n".join(out)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+def file_lines(files: list[dict[str, Any]]) -> list[str]:
+    """The data lineage part of a run summary: every file read or written, in order."""
+    if not files:
+        return []
+    out = ["", f"  files ({len(files)} read or written)"]
+    out.append(f"  {'seq':>3} {'mode':<6} {'size':>9}  {'digest':<12}  path")
+    for f in files:
+        digest = (f.get("digest") or "")[:12] or f"({f.get('opaque') or 'none'})"
+        out.append(
+            f"  {f.get('seq'):>3} {f.get('mode', '?'):<6} {_size(f.get('size')):>9}  "
+            f"{digest:<12}  {f.get('path')}"
+        )
+    return out

@@ -338,3 +338,50 @@ def test_hook_never_converts_paths_itself(session: Session, tmp_path: Path) -> N
     assert [(f.path, f.mode) for f in session.last().files] == [
         (real(tmp_path / "custom.txt"), "write")
     ]
+
+
+def test_lineage_of_a_name_crosses_files_and_lineage_of_a_path_lists_its_users(
+    session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.run("import pandas as pd", cell_id="imp")
+    session.run("raw = pd.DataFrame({'v': [1, 2, 3]})", cell_id="make")
+    session.run("raw.to_csv('stage.csv', index=False)", cell_id="save")
+    session.run("total = pd.read_csv('stage.csv')['v'].sum()", cell_id="load")
+    session.run("pd.DataFrame({'v': [9]}).to_csv('stage.csv', index=False)", cell_id="redo")
+    capsys.readouterr()
+    session.run("%lineage total --json")
+    report = json.loads(capsys.readouterr().out)
+    path = real(tmp_path / "stage.csv")
+    # `total` was made by "load" from a file "save" wrote from `raw`, made by "make"
+    assert [u["cell_id"] for u in report["upstream"]] == ["imp", "make", "save"]
+    (entry,) = report["files"]
+    (read,) = entry["reads"]
+    assert entry["path"] == path
+    assert read["cell_id"] == "load" and read["written_by"]["cell_id"] == "save"
+    assert read["changed_by"]["cell_id"] == "redo"  # the file has since been rewritten
+    session.run("%lineage total")
+    text = capsys.readouterr().out
+    assert "files read on the way" in text and path in text and "changed since" in text
+
+    session.run("%lineage stage.csv --json")
+    by_path = json.loads(capsys.readouterr().out)
+    assert by_path["path"] == path
+    assert [(e["cell_id"], e["mode"]) for e in by_path["events"]] == [
+        ("save", "write"),
+        ("load", "read"),
+        ("redo", "write"),
+    ]
+    assert by_path["current"]["digest"] == file_digest((tmp_path / "stage.csv").read_bytes())
+    session.run(f"%lineage {path}")
+    text = capsys.readouterr().out
+    assert text.startswith(f"{path}: 2 writes, 1 reads")
+    session.run("%lineage nowhere.csv")
+    assert "no recorded execution read or wrote" in capsys.readouterr().out
+
+    # the panel's request answers with the same data
+    from jupyter_ext.capture.requests import request_handlers
+
+    handlers = request_handlers(session.recorder)
+    answer = handlers["lineage"]({"path": "stage.csv"})["lineage"]
+    assert answer["writers"] == [3, 5] and answer["readers"] == [4]
+    assert handlers["lineage"]({"name": "total"})["lineage"]["files"][0]["path"] == path

@@ -1,0 +1,119 @@
+"""Read-only views of file lineage for ``%lineage``, the panel and the CLI (pure).
+
+``%lineage NAME`` lists the files NAME's value was made from (read by its producer or by
+any execution upstream of it); ``%lineage PATH`` lists every execution that read or wrote
+one file.  Both are computed here once and only formatted differently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .file_lineage import FileEvent, FileLineage, upstream
+from .lineage import LineageGraph
+from .snapshot import NotebookSnapshot
+
+
+def _event(event: FileEvent, snapshot: NotebookSnapshot | None) -> dict[str, Any]:
+    position = snapshot.position(event.cell_id) if snapshot and event.cell_id else None
+    out: dict[str, Any] = {
+        "seq": event.seq,
+        "cell_id": event.cell_id,
+        "execution_count": event.execution_count,
+        "position": position,
+        "mode": event.mode,
+        "size": event.size,
+        "digest": event.digest,
+    }
+    if event.opaque is not None:
+        out["opaque"] = event.opaque
+    return out
+
+
+def _read(files: FileLineage, event: FileEvent, snap: NotebookSnapshot | None) -> dict[str, Any]:
+    writer = files.writer_before(event.path, event.seq)
+    later = files.overtaken(event)
+    entry = _event(event, snap)
+    entry["written_by"] = _event(writer, snap) if writer else None
+    entry["changed_by"] = _event(later, snap) if later else None
+    return entry
+
+
+def files_upstream(
+    graph: LineageGraph,
+    files: FileLineage,
+    seq: int,
+    snapshot: NotebookSnapshot | None = None,
+) -> list[dict[str, Any]]:
+    """The files execution ``seq`` and everything upstream of it read, by path."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for step in [*upstream(graph, files, seq), seq]:
+        for event in files.of_execution(step):
+            if event.reads:
+                entry = by_path.setdefault(event.path, {"path": event.path, "reads": []})
+                entry["reads"].append(_read(files, event, snapshot))
+    return [by_path[path] for path in sorted(by_path)]
+
+
+def file_report(
+    files: FileLineage, path: str, snapshot: NotebookSnapshot | None = None
+) -> dict[str, Any]:
+    """Every execution that read or wrote ``path``, oldest first; KeyError if none did."""
+    events = files.events(path)
+    if not events:
+        raise KeyError(f"no recorded execution read or wrote {path}")
+    rows = [_read(files, e, snapshot) if e.reads else _event(e, snapshot) for e in events]
+    last = events[-1]
+    return {
+        "path": path,
+        "current": {"size": last.size, "digest": last.digest, "seq": last.seq},
+        "events": rows,
+        "writers": [e.seq for e in events if e.writes],
+        "readers": [e.seq for e in events if e.reads],
+    }
+
+
+def _label(ref: dict[str, Any] | None) -> str:
+    if ref is None:
+        return "outside this run"
+    count = ref.get("execution_count")
+    prompt = f"[{count}]" if count is not None else f"execution {ref['seq']}"
+    cell = ref.get("cell_id")
+    return f"{prompt} cell {cell}" if cell else f"{prompt} (no cell id)"
+
+
+def _content(ref: dict[str, Any]) -> str:
+    size = ref.get("size")
+    digest = ref.get("digest")
+    shown = f"{size} B" if size is not None else "size unknown"
+    if digest:
+        return f"{shown}, digest {digest[:12]}"
+    return f"{shown}, {ref.get('opaque') or 'no digest'}"
+
+
+def format_files(entries: list[dict[str, Any]], indent: str = "  ") -> list[str]:
+    """Text lines for :func:`files_upstream` (under ``%lineage NAME``)."""
+    lines: list[str] = []
+    for entry in entries:
+        for read in entry["reads"]:
+            line = (
+                f"{indent}  {entry['path']}  read by {_label(read)} ({_content(read)}), "
+                f"written by {_label(read['written_by'])}"
+            )
+            if read["changed_by"]:
+                line += f"; changed since by {_label(read['changed_by'])}"
+            lines.append(line)
+    return lines
+
+
+def format_file_lineage(report: dict[str, Any]) -> str:
+    """Text for ``%lineage PATH``."""
+    lines = [f"{report['path']}: {len(report['writers'])} writes, {len(report['readers'])} reads"]
+    for event in report["events"]:
+        line = f"  {_label(event):<28} {event['mode']:<6} {_content(event)}"
+        if event["mode"] != "write":
+            line += f"  <- {_label(event.get('written_by'))}"
+            if event.get("changed_by"):
+                line += f"; changed since by {_label(event['changed_by'])}"
+        lines.append(line)
+    return "\n".join(lines)
