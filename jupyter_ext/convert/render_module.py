@@ -8,6 +8,7 @@ are, since indenting them would change the string's value.
 from __future__ import annotations
 
 import io
+import textwrap
 import tokenize
 from collections.abc import Iterable, Sequence
 
@@ -20,10 +21,14 @@ def render_module(plan: ModulePlan, notebook_name: str) -> str:
     """The module's source (valid Python; ``ruff format`` may tidy it)."""
     parts = [_header(plan, notebook_name), "from typing import Any"]
     if plan.imports:
-        parts.append("\n".join(u.text for u in plan.imports))
+        parts.append("\n".join(u.text.lstrip("\n") for u in plan.imports))
     text = "\n\n".join(parts) + "\n"
+    cell: int | None = None
     for unit in plan.definitions:
-        text += f"\n\n# cell {unit.cell + 1}\n{unit.text}\n"
+        if unit.cell != cell:
+            cell = unit.cell
+            text += f"\n\n# cell {cell + 1}"
+        text += f"\n\n{unit.text.lstrip(chr(10))}\n"
     text += "\n\n" + _run(plan) + "\n"
     return text
 
@@ -54,9 +59,9 @@ def _docstring(plan: ModulePlan) -> str:
     lines = ['"""Run the notebook\'s top-level code, in document order.', ""]
     if plan.parameters:
         names = ", ".join(f"``{p.name}``" for p in plan.parameters)
-        lines.append(f"Parameters (the notebook's parameters cell): {names}.")
+        lines += textwrap.wrap(f"Parameters (the notebook's parameters cell): {names}.", 84)
     names = ", ".join(f"``{n}``" for n in (*plan.returns, *plan.maybe_returns)) or "nothing"
-    lines.append(f"Returns the final values of: {names}.")
+    lines += textwrap.wrap(f"Returns the final values of: {names}.", 84)
     lines.append('"""')
     return "\n".join(lines)
 
@@ -85,7 +90,9 @@ def _return(returns: Sequence[str], maybe: Sequence[str]) -> str:
     lines += [f'{INDENT}"{n}": {n},' for n in returns]
     if maybe:
         shown = ", ".join(f'"{n}"' for n in maybe) + ("," if len(maybe) == 1 else "")
-        lines.append(f"{INDENT}**{{n: _bound[n] for n in ({shown}) if n in _bound}},")
+        lines.append(
+            f"{INDENT}**{{_name: _bound[_name] for _name in ({shown}) if _name in _bound}},"
+        )
     lines.append("}")
     return "\n".join(lines)
 

@@ -139,8 +139,8 @@ def _last_code_line(lines: Sequence[str]) -> int:
 
 def _text(lines: Sequence[str], previous_end: int, start: int, end: int) -> str:
     """Lines up to ``end`` (1-based) from the previous group's end: the comments and
-    blank lines above a statement travel with it (leading blank lines dropped)."""
+    blank lines above a statement travel with it (but not the cell's leading blanks)."""
     first = previous_end + 1
-    while first < start and not lines[first - 1].strip():
+    while first < start and not lines[first - 1].strip() and previous_end == 0:
         first += 1
     return "\n".join(lines[first - 1 : end]).rstrip()

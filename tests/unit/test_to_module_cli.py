@@ -1,0 +1,134 @@
+"""``jupyter-ext to-module`` without recording: the module, the pairing, the reports,
+``--strict`` and bad input. (Recording and the generated tests: tests/integration.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jupyter_ext.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "to_module"
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("definitions.ipynb", "magics.ipynb"):
+        shutil.copy(DATA / name, tmp_path / name)
+    shutil.copy(ROOT / "examples" / "messy_analysis.ipynb", tmp_path / "messy_analysis.ipynb")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_module_imports_without_side_effects_and_runs(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["to-module", "definitions.ipynb", "-o", "pkg/defs.py", "--no-record"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote pkg/defs.py: 2 imports and 4 definitions at module level" in out
+    assert not (work / "pkg" / "test_defs.py").exists()  # --no-record: module only
+    before = sorted(p.name for p in (work / "pkg").iterdir())
+    probe = (
+        "import defs, json; print(json.dumps({'run': callable(defs.run), "
+        "'first': defs.run(), 'second': defs.run(n=3, label='x')}, default=repr))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import defs"], cwd=work / "pkg", capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert sorted(p.name for p in (work / "pkg").iterdir() if p.name != "__pycache__") == [
+        n for n in before if n != "__pycache__"
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=work / "pkg", capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["run"] is True
+    first, second = result["first"], result["second"]
+    # each call has its own state: the mutable literal is not shared between calls
+    assert first["buckets"] == [0, 1, 0, 1, 0]
+    assert second["buckets"] == [0, 1, 0]
+    assert first["counter"] == 1 and first["status"] == "positive" and first["i"] == 4
+    # the multi-line string keeps its value inside run()
+    assert first["query"] == "\nSELECT *\nFROM run\n"
+    assert second["query"] == "\nSELECT *\nFROM x\n"
+    assert set(first) == {"buckets", "values", "total", "query", "counter", "mean", "i", "status"}
+
+
+def test_pairs_the_notebook_as_py_percent(work: Path) -> None:
+    assert main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record"]) == 0
+    paired = work / "definitions.py"
+    assert paired.read_text().count("# %%") >= 7
+    metadata = json.loads((work / "definitions.ipynb").read_text())["metadata"]
+    assert metadata["jupytext"]["formats"] == "ipynb,py:percent"
+
+
+def test_no_pair_leaves_the_notebook_alone(work: Path) -> None:
+    before = (work / "definitions.ipynb").read_bytes()
+    assert (
+        main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record", "--no-pair"]) == 0
+    )
+    assert (work / "definitions.ipynb").read_bytes() == before
+    assert not (work / "definitions.py").exists()
+
+
+def test_shell_escapes_and_run_are_reported_and_strict_fails(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["to-module", "magics.ipynb", "-o", "mags.py", "--no-record"]) == 0
+    out = capsys.readouterr().out
+    assert "magics.ipynb: cell 3: left out: `!pip install requests`: shell command" in out
+    assert "magics.ipynb: cell 4: left out: `%run helpers.py`: runs another file" in out
+    assert "magics.ipynb: cell 5: left out: `%%bash`" in out
+    module = (work / "mags.py").read_text()
+    assert "# jupyter-ext: left out '!pip install requests'" in module
+    code = main(["to-module", "magics.ipynb", "-o", "mags.py", "--no-record", "--strict"])
+    assert code == 1
+    assert "(--strict)" in capsys.readouterr().err
+
+
+def test_out_of_order_notebook_is_reported(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["to-module", "messy_analysis.ipynb", "-o", "messy.py", "--no-record", "--strict"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (
+        "messy_analysis.ipynb: cell 5: out of order: the saved run read `threshold` from a "
+        "cell below this one" in out
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.ipynb", "-o", "m.py"], "missing.ipynb: no such notebook"),
+        (["definitions.ipynb", "-o", "m.txt"], "m.txt: the module must be a .py file"),
+        (["definitions.ipynb", "-o", "my-mod.py"], "my-mod.py: the module must be a .py file"),
+        (["definitions.ipynb", "-o", "definitions.py"], "that is where jupytext pairs"),
+        (["definitions.ipynb", "-o", "m.py", "--runs", "0"], "--runs must be at least 1"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    work: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["to-module", *args, "--no-record"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+
+
+def test_help_is_fast_and_names_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter_ext.cli.main", "to-module", "--help"],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ),
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert "--strict" in done.stdout and "--testbook" in done.stdout
