@@ -22,6 +22,7 @@ Runs after the cell, never inside the audit hook.  The rules:
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable
@@ -194,7 +195,7 @@ def collect(
         except FileNotFoundError:
             # Only opened for reading and gone: most likely an open() that failed (a
             # probe, a try/except), which read nothing.  Written and gone: a temp file.
-            if mode != "read":
+            if mode != "read" and not _tempdir_probe(path, mode):
                 batch.done.append(FileAccess(path, mode, None, None, OPAQUE_DELETED))
             continue
         except OSError as exc:
@@ -214,6 +215,20 @@ def collect(
         else:
             batch.pending.append(PendingFile(path, mode, seen))
     return batch
+
+
+_PROBE_NAME = re.compile(r"[a-z0-9_]{8}")
+
+
+def _tempdir_probe(path: str, mode: FileMode) -> bool:
+    """The file ``tempfile.gettempdir()`` creates and deletes once per process to test
+    a candidate directory (an 8-character random name): the library's, not the cell's."""
+    directory, name = os.path.split(path)
+    if mode != "update" or not _PROBE_NAME.fullmatch(name):
+        return False
+    candidates = {os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")}
+    candidates |= {"/tmp", "/var/tmp", "/usr/tmp", os.getcwd()}
+    return any(c and os.path.realpath(c) == directory for c in candidates)
 
 
 def _unreadable(exc: OSError) -> str:
