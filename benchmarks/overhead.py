@@ -50,6 +50,11 @@ WORKLOADS: dict[str, tuple[list[str], str, int]] = {
         "x = 1",
         200,
     ),
+    "1,000 open() of a 100 B file": (
+        ["with open('bench-input.txt', 'w') as f:\n    f.write('x' * 100)"],
+        "for _ in range(1000):\n    with open('bench-input.txt') as f:\n        f.read()",
+        41,
+    ),
     "trivial, 10,000 names": (
         ["globals().update({f'v{i}': i for i in range(10_000)})"],
         "x = 1",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -385,3 +386,27 @@ def test_lineage_of_a_name_crosses_files_and_lineage_of_a_path_lists_its_users(
     answer = handlers["lineage"]({"path": "stage.csv"})["lineage"]
     assert answer["writers"] == [3, 5] and answer["readers"] == [4]
     assert handlers["lineage"]({"name": "total"})["lineage"]["files"][0]["path"] == path
+
+
+def test_default_exclusions_cover_history_runtime_caches_and_user_prefixes(
+    tmp_path: Path,
+) -> None:
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    from jupyter_ext.capture.file_state import default_excludes
+
+    history = tmp_path / "profile" / "history.sqlite"
+    excludes = default_excludes(tmp_path / "runs.sqlite", str(history), [str(tmp_path / "scratch")])
+    for path in (
+        history,
+        Path(f"{history}-wal"),
+        tmp_path / "runs.sqlite-shm",
+        Path(jupyter_runtime_dir()) / "kernel-1234.json",
+        Path(sys.prefix) / "share" / "thing.json",
+        tmp_path / "scratch" / "tmp.bin",
+        tmp_path / "pkg" / "__pycache__" / "m.cpython-311.pyc",
+        Path("/proc/self/status"),
+    ):
+        assert excludes.excluded(os.path.realpath(path)), path
+    for path in (tmp_path / "data.csv", tmp_path / "scratchpad.txt", tmp_path / "runs.sqlite.bak"):
+        assert not excludes.excluded(os.path.realpath(path)), path
