@@ -5,10 +5,10 @@ Python raises the ``open`` audit event for ``open``/``io.open``/``pathlib`` and 
 files a notebook reads and writes without patching anything.  Audit hooks cannot be
 removed, and Python calls them for every audited event (``id()``, ``compile``, imports,
 ...), so the hook is built to cost next to nothing when it has nothing to do: one global
-read and one comparison.  It never raises into the caller, never re-enters itself, and
-never opens, stats or resolves a file: it only notes ``(path, mode)`` in a set.  Turning
-paths into lineage (resolving, excluding, digesting) happens after the cell, in
-:mod:`.file_state`.
+read and one comparison between cells, two comparisons for other events during a cell.
+It never raises into the caller, never re-enters itself, and never opens, stats or
+resolves a file: it only notes ``(path, mode)`` in a set.  Turning paths into lineage
+(resolving, excluding, digesting) happens after the cell, in :mod:`.file_state`.
 
 Threads of our own (the finalizer that digests files, environment capture) mark
 themselves with :func:`quiet_thread` so their reads never count as the notebook's.
@@ -33,10 +33,15 @@ path, which may have been relative to a directory descriptor rather than the cwd
 _sink: set[Opened] | None = None
 """The set of the cell running now; ``None`` between cells (the hook returns at once)."""
 
+_cwd: str | None = None
+"""The working directory relative paths are resolved against, cached while a cell runs
+(``os.getcwd`` would double the cost of an open) and dropped on every ``os.chdir``."""
+
 _thread_state = threading.local()
 _installed = False
 _install_lock = threading.Lock()
 
+_POSIX = os.name == "posix"
 _ACCMODE = getattr(os, "O_ACCMODE", 3)
 _SKIP_FLAGS = getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_PATH", 0)
 
@@ -77,8 +82,13 @@ def _path_text(path: object) -> str | None:
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
+    global _cwd
     sink = _sink
-    if sink is None or event != "open":
+    if sink is None:
+        return
+    if event != "open":
+        if event == "os.chdir":
+            _cwd = None  # raised before the change: the next relative open asks again
         return
     state = _thread_state
     if getattr(state, "busy", False):
@@ -89,9 +99,12 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         mode = mode_of(args[1], args[2]) if path else None
         if path and mode is not None:
             ambiguous = False
-            if not os.path.isabs(path):
+            if (path[:1] != "/") if _POSIX else not os.path.isabs(path):
                 ambiguous = args[1] is None  # os.open(name, dir_fd=...) looks the same
-                path = os.path.join(os.getcwd(), path)
+                cwd = _cwd
+                if cwd is None:
+                    cwd = _cwd = os.getcwd().rstrip(os.sep) + os.sep
+                path = cwd + path  # normalised after the cell, with the symlinks
             sink.add((path, mode, ambiguous))
     except Exception:  # the user's open() must behave exactly as without us
         pass
@@ -127,10 +140,11 @@ class FileWatch:
         self._opened: set[Opened] | None = None
 
     def start(self) -> None:
-        global _sink
+        global _sink, _cwd
         if not self.enabled:
             return
         self._opened = set()
+        _cwd = None
         _sink = self._opened
 
     def stop(self) -> set[Opened]:

@@ -410,3 +410,17 @@ def test_default_exclusions_cover_history_runtime_caches_and_user_prefixes(
         assert excludes.excluded(os.path.realpath(path)), path
     for path in (tmp_path / "data.csv", tmp_path / "scratchpad.txt", tmp_path / "runs.sqlite.bak"):
         assert not excludes.excluded(os.path.realpath(path)), path
+
+
+def test_relative_paths_follow_a_chdir_inside_the_cell(session: Session, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "inner.txt").write_text("in")
+    (tmp_path / "top.txt").write_text("top")
+    session.run(
+        "import os\na = open('top.txt').read()\nos.chdir('sub')\nb = open('inner.txt').read()"
+        "\nos.chdir('..')\nc = open('top.txt').read()"
+    )
+    assert sorted(f.path for f in session.last().files) == [
+        real(tmp_path / "sub" / "inner.txt"),
+        real(tmp_path / "top.txt"),
+    ]
