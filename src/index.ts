@@ -11,12 +11,14 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Signal } from '@lumino/signaling';
 
 import { DEFAULT_OPTIONS } from './connection/notebookConnection';
 import { IHygieneTracker } from './tokens';
 import { HygieneTracker } from './tracker';
+import { TrackingMemory } from './trackingMemory';
 import { VERSION } from './version';
 import { HygieneActions } from './widgets/actions';
 import { CellBadges } from './widgets/badges';
@@ -48,15 +50,16 @@ const trackerPlugin: JupyterFrontEndPlugin<IHygieneTracker> = {
     'Notebook hygiene and tracking: lineage, stale cells and out-of-order runs.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ISettingRegistry, ICommandPalette],
+  optional: [ISettingRegistry, ICommandPalette, IStateDB],
   provides: IHygieneTracker,
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     settings: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    state: IStateDB | null
   ): IHygieneTracker => {
-    const tracker = new HygieneTracker(notebooks);
+    const tracker = new HygieneTracker(notebooks, new TrackingMemory(state));
 
     const badges = new Map<NotebookPanel, CellBadges>();
     const attach = (connection: ReturnType<HygieneTracker['ensure']>) => {

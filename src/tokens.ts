@@ -25,7 +25,8 @@ export interface INotebookHygiene {
   readonly stateReceivedAt: number | null;
   /** Emits when tracking, the connection phase or the state changed. */
   readonly changed: ISignal<INotebookHygiene, void>;
-  track(): Promise<void>;
+  /** Start tracking; `remember: false` when the user did not ask for it here. */
+  track(options?: { remember?: boolean }): Promise<void>;
   untrack(): Promise<void>;
   /** Ask the kernel side; rejects with a message fit to show the user. */
   request(

@@ -13,9 +13,13 @@ import {
   NotebookConnection
 } from './connection/notebookConnection';
 import type { IHygieneTracker, INotebookHygiene } from './tokens';
+import type { ITrackingMemory } from './trackingMemory';
 
 export class HygieneTracker implements IHygieneTracker {
-  constructor(private readonly _notebooks: INotebookTracker) {
+  constructor(
+    private readonly _notebooks: INotebookTracker,
+    private readonly _memory: ITrackingMemory | null = null
+  ) {
     _notebooks.widgetAdded.connect((_, panel) => void this._add(panel));
     _notebooks.currentChanged.connect(() =>
       this._currentChanged.emit(this.current)
@@ -52,7 +56,7 @@ export class HygieneTracker implements IHygieneTracker {
     if (autoTrack && !wasOn) {
       for (const connection of this._connections.values()) {
         if (!connection.tracking) {
-          void connection.track();
+          void connection.track({ remember: false });
         }
       }
     }
@@ -75,14 +79,59 @@ export class HygieneTracker implements IHygieneTracker {
       this._connections.delete(panel);
       connection.dispose();
     });
+    this._remember(panel, connection);
     if (this._autoTrack) {
-      void connection.track();
+      void connection.track({ remember: false });
+    } else {
+      void this._restore(panel, connection);
     }
     this._added.emit(connection);
     if (this._notebooks.currentWidget === panel) {
       this._currentChanged.emit(connection);
     }
     return connection;
+  }
+
+  /** Keep the user's choice for this notebook, following renames. */
+  private _remember(
+    panel: NotebookPanel,
+    connection: NotebookConnection
+  ): void {
+    const memory = this._memory;
+    if (memory === null) {
+      return;
+    }
+    let path = panel.context.path;
+    connection.choiceMade.connect((_, tracked) =>
+      memory.remember(panel.context.path, tracked)
+    );
+    panel.context.pathChanged.connect((_, newPath) => {
+      memory.rename(path, newPath);
+      path = newPath;
+    });
+  }
+
+  /** Track a notebook the user chose to track when it was last open. */
+  private async _restore(
+    panel: NotebookPanel,
+    connection: NotebookConnection
+  ): Promise<void> {
+    const memory = this._memory;
+    if (memory === null) {
+      return;
+    }
+    try {
+      await Promise.all([memory.ready, panel.context.ready]);
+    } catch {
+      return; // A notebook that failed to open has nothing to track.
+    }
+    if (
+      !connection.isDisposed &&
+      !connection.tracking &&
+      memory.has(panel.context.path)
+    ) {
+      await connection.track({ remember: false });
+    }
   }
 
   /** Emits each new connection, for views that attach to every notebook. */

@@ -117,6 +117,11 @@ export class NotebookConnection implements INotebookHygiene {
     return this._changed;
   }
 
+  /** The user turned tracking on (true) or off (false) for this notebook. */
+  get choiceMade(): ISignal<this, boolean> {
+    return this._choiceMade;
+  }
+
   get tracking(): boolean {
     return this._tracking;
   }
@@ -142,9 +147,17 @@ export class NotebookConnection implements INotebookHygiene {
     return this.panel.sessionContext;
   }
 
-  async track(): Promise<void> {
+  /**
+   * Start tracking. `remember: false` is for tracking the user did not ask
+   * for on this notebook (the auto-track setting, a remembered choice), so
+   * that it is not remembered as the user's choice.
+   */
+  async track(options: { remember?: boolean } = {}): Promise<void> {
     if (this._disposed) {
       return;
+    }
+    if (options.remember !== false) {
+      this._choiceMade.emit(true);
     }
     if (!this._tracking) {
       this._tracking = true;
@@ -157,6 +170,7 @@ export class NotebookConnection implements INotebookHygiene {
     if (this._disposed || !this._tracking) {
       return;
     }
+    this._choiceMade.emit(false);
     this._tracking = false;
     this._generation += 1;
     this._closeComm(true);
@@ -655,6 +669,7 @@ export class NotebookConnection implements INotebookHygiene {
   private _stopWaiting: (() => void) | null = null;
   private _tracking = false;
   private _disposed = false;
+  private readonly _choiceMade = new Signal<this, boolean>(this);
   private _awaitingRestart = false;
   private _generation = 0;
   private _comm: Kernel.IComm | null = null;

@@ -55,6 +55,14 @@ test.describe('hygiene panel, badges and status bar', () => {
     await expect(badge(1)).toHaveText('stale');
     await expect(badge(1)).toHaveAttribute('title', /Stale: .*x/);
     await expect(badge(3)).toContainText('out of order');
+    // The whole label shows in the prompt column, not cut off.
+    expect(
+      await badge(3).evaluate(
+        (node: HTMLElement) =>
+          node.scrollWidth <= node.clientWidth &&
+          node.scrollHeight <= node.clientHeight
+      )
+    ).toBe(true);
     await expect(badge(0)).toHaveCount(0);
     await expect(badge(2)).toHaveCount(0);
 

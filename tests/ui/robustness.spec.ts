@@ -262,3 +262,33 @@ test.describe('auto-track setting', () => {
     );
   });
 });
+
+test.describe('tracking choices', () => {
+  test('a notebook the user tracked is tracked again when reopened, until untracked', async ({
+    page
+  }) => {
+    const errors = collectErrors(page);
+    await page.notebook.createNew('remembered.ipynb');
+    await setCells(page, ['a = 1']);
+    await track(page);
+    await page.notebook.save();
+    await page.notebook.close();
+
+    await page.notebook.open('remembered.ipynb');
+    const panel = await openPanel(page);
+    const status = panel.locator('.jp-jupyterExt-status');
+    await expect(status).toHaveAttribute('data-phase', 'connected', {
+      timeout: 30000
+    });
+
+    // Untracking is remembered too: reopened, the notebook stays untracked.
+    await panel.getByRole('button', { name: 'Stop tracking' }).click();
+    await expect(status).toHaveAttribute('data-phase', 'untracked');
+    await page.notebook.close();
+    await page.notebook.open('remembered.ipynb');
+    await openPanel(page);
+    await page.waitForTimeout(2000);
+    await expect(status).toHaveAttribute('data-phase', 'untracked');
+    expect(errors).toEqual([]);
+  });
+});
