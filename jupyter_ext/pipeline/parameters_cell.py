@@ -184,7 +184,9 @@ def _stopper(statement: ast.stmt, number: int) -> str:
         targets.append(statement.target.id)
     if targets:
         return f"`{'`, `'.join(targets)}` (cell {number}) not a literal: stays"
-    return f"`{ast.unparse(statement).splitlines()[0][:40]}` (cell {number}) is not a literal"
+    first = ast.unparse(statement).splitlines()[0]
+    shown = first if len(first) <= 60 else first[:57] + "..."
+    return f"`{shown}` (cell {number}) is not a literal"
 
 
 def _check_conflicts(candidates: list[_Candidate], label: str) -> None:
