@@ -6,6 +6,7 @@ test file that pins the module's values to the notebook's.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -148,12 +149,34 @@ def _parameters_cell(nb: Any) -> int | None:
 
 def _record(notebook: Path, options: Options) -> tuple[list[dict[str, Any]], str | None]:
     """Run the notebook ``options.runs`` times with recording on; records, or what failed."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillException
+
     from ..bridge.lockfile import run_for_digests
 
+    engine = dict(options.engine)
+    if not engine.get("kernel_name"):
+        import nbformat
+
+        spec = nbformat.read(notebook, as_version=4).metadata.get("kernelspec") or {}
+        engine["kernel_name"] = spec.get("name") or "python3"
     records = []
     for _ in range(max(1, options.runs)):
-        run = run_for_digests(notebook, dict(options.parameters), **dict(options.engine))
+        try:
+            run = run_for_digests(notebook, dict(options.parameters), **engine)
+        except NoSuchKernel as exc:
+            raise ConversionError(f"{notebook}: no such kernel: {exc.name}") from exc
+        except (PapermillException, ValueError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ConversionError(f"{notebook}: cannot run it ({first})") from exc
         if run.error:
-            return [], f"{notebook}: the recorded run failed ({run.error})"
+            return [], f"{notebook}: the recorded run failed ({_last_line(run.error)})"
         records.append(run.record)
     return records, None
+
+
+def _last_line(text: str) -> str:
+    """The line of a kernel error a person reads first (``ZeroDivisionError: ...``)."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    lines = [line.strip() for line in plain.splitlines() if line.strip()]
+    return lines[-1].rstrip(")") if lines else "a cell raised an exception"
