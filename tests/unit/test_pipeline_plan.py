@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,16 @@ def test_file_digest_is_xxh3_of_the_bytes(tmp_path: Path) -> None:
     path.write_bytes(data)
     assert file_digest(path) == xxhash.xxh3_128_hexdigest(data)
     assert file_digest(tmp_path / "missing") is None
+
+
+def test_installed_distributions_agree_with_importlib_metadata() -> None:
+    from importlib.metadata import distributions
+
+    expected: dict[str, str] = {}
+    for dist in distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        expected.setdefault(name, dist.version)
+    assert installed_distributions() == expected
 
 
 def test_environment_digest_follows_versions() -> None:
