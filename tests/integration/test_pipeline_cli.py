@@ -198,6 +198,30 @@ def test_a_failing_step_stops_its_dependants_only(tmp_path: Path) -> None:
     state = json.loads((tmp_path / "pipeline.state.json").read_text())
     assert set(state["steps"]) == {"a", "b", "c"} and state["failures"] == {}
 
+    done = cli("pipeline", "run", spec.name, "--step", "c", "--force", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert statuses(done) == {"c": "ran"}
+    assert "c: ran (reason: --force;" in done.stdout
+
+
+def test_step_selection_errors(tmp_path: Path) -> None:
+    write_notebook(tmp_path / "a.ipynb", "n = 1", "open('a.txt', 'w')")
+    write_notebook(tmp_path / "b.ipynb", "m = 1", "open('a.txt').read()")
+    steps = [
+        {"name": "a", "notebook": "a.ipynb", "outputs": ["a.txt"]},
+        {"name": "b", "notebook": "b.ipynb", "inputs": ["a.txt"]},
+    ]
+    write_spec(tmp_path / "pipeline.yaml", steps)
+    done = cli("pipeline", "run", "pipeline.yaml", "--step", "nope", cwd=tmp_path)
+    assert done.returncode == 2 and "no step named 'nope' (steps: a, b)" in done.stderr
+    done = cli("pipeline", "run", "pipeline.yaml", "--step", "b", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "step 'b' reads a.txt, which does not exist; step 'a' writes it" in done.stderr
+    (tmp_path / "pipeline.state.json").write_text("{broken")
+    done = cli("pipeline", "run", "pipeline.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "delete it to rerun every step" in done.stderr
+    assert not (tmp_path / "runs.sqlite").exists()
+
 
 def test_clean_example_keeps_its_parameters_cell(tmp_path: Path) -> None:
     nb = tmp_path / "clean_pipeline.ipynb"
