@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .expected import ExpectedDigests, expected_digests
-from .plan import PARAMETERS_TAG, ModulePlan, plan_module
+from .plan import PARAMETERS_TAG, ModulePlan, PlanError, plan_module
 from .render_module import render_module
 from .render_test import TestTarget, render_test
 from .units import CellInput
@@ -83,8 +83,23 @@ def format_source(text: str) -> str:
     return done.stdout if done.returncode == 0 and done.stdout.strip() else text
 
 
+def declared_types(nb: Any) -> dict[str, str] | None:
+    """Parameter name -> declared type, from the typed-parameters reader when present."""
+    try:
+        from ..pipeline.typed_params import declared_parameters
+    except ImportError:
+        return None
+    try:
+        return {name: p.type_name for name, p in declared_parameters(nb).items()}
+    except Exception:  # a reader's bug must not stop the conversion: literal types then
+        return None
+
+
 def module_source(notebook: Path, nb: Any) -> tuple[ModulePlan, str]:
-    plan = plan_module(code_cells(nb), order_findings(notebook))
+    try:
+        plan = plan_module(code_cells(nb), order_findings(notebook), declared_types(nb))
+    except PlanError as exc:
+        raise ConversionError(f"{notebook}: {exc}") from exc
     text = format_source(render_module(plan, notebook.name))
     try:
         compile(text, str(notebook), "exec")

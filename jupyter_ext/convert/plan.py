@@ -26,6 +26,10 @@ from .units import CellInput, Unit, split_cell
 PARAMETERS_TAG = "parameters"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None))
+_ANNOTATIONS = frozenset({"int", "float", "str", "bool", "list", "dict"})
+ENTRY_POINT = "run"
+DISPLAY_IMPORT = "from IPython.display import display"
+"""Notebooks call ``display`` without importing it; outside a notebook it prints."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +52,25 @@ class ModulePlan:
     maybe_returns: tuple[str, ...]
     """Names the body binds only on some paths (loops, branches): returned if bound."""
     reports: tuple[Report, ...]
+    extra_imports: tuple[str, ...] = ()
+    """Imports the notebook relied on IPython to provide (``display``)."""
+
+
+class PlanError(ValueError):
+    """The notebook cannot become a module as it is; the message says what to change."""
 
 
 def plan_module(
-    cells: Sequence[CellInput], order_findings: Iterable[Mapping[str, object]] = ()
+    cells: Sequence[CellInput],
+    order_findings: Iterable[Mapping[str, object]] = (),
+    declared_types: Mapping[str, str] | None = None,
 ) -> ModulePlan:
     """Place every statement of ``cells`` (the notebook's code cells, in order).
 
     ``order_findings`` are the static checker's findings; those of kind ``out_of_order``
     and ``undefined_in_order`` become reports (the module follows document order).
+    ``declared_types`` maps parameter names to the types the parameters cell declares
+    (``jupyter_ext.pipeline.typed_params``); without it, a literal's type is used.
     """
     units: list[Unit] = []
     reports: list[Report] = []
@@ -67,13 +81,21 @@ def plan_module(
         found, said = split_cell(cell)
         reports += said
         for unit in found:
-            param = _parameter(unit) if cell.index == params_cell else None
+            param = _parameter(unit, declared_types) if cell.index == params_cell else None
             if param is not None:
                 parameters.pop(param.name, None)
                 parameters[param.name] = param
                 param_units.add(id(unit))
             units.append(unit)
     units = [u for u in units if id(u) not in param_units]
+    bound_anywhere = {n for u in units for n in u.binds} | set(parameters)
+    if ENTRY_POINT in bound_anywhere:
+        raise PlanError(
+            f"the notebook binds `{ENTRY_POINT}`, the name of the module's entry point: "
+            "rename it in the notebook"
+        )
+    reads = {n for u in units for n in u.names.reads | u.names.function_globals_read}
+    extra = (DISPLAY_IMPORT,) if "display" in reads - bound_anywhere else ()
     placed = _module_level(units, set(parameters), reports)
     body = tuple(u for u in units if id(u) not in placed)
     module_names = {n for u in units if id(u) in placed for n in u.binds}
@@ -89,10 +111,11 @@ def plan_module(
         returns=returns,
         maybe_returns=maybe,
         reports=tuple(reports),
+        extra_imports=extra,
     )
 
 
-def _parameter(unit: Unit) -> Parameter | None:
+def _parameter(unit: Unit, declared_types: Mapping[str, str] | None) -> Parameter | None:
     if len(unit.nodes) != 1:
         return None
     node = unit.nodes[0]
@@ -104,7 +127,10 @@ def _parameter(unit: Unit) -> Parameter | None:
         return None
     if not isinstance(target, ast.Name):
         return None
-    if annotation is None:
+    if annotation is None and declared_types is not None:
+        declared = declared_types.get(target.id)
+        annotation = declared if declared in _ANNOTATIONS else None
+    elif annotation is None:
         annotation = _literal_type(value)
     return Parameter(target.id, ast.unparse(value), annotation)
 

@@ -19,7 +19,10 @@ INDENT = "    "
 
 def render_module(plan: ModulePlan, notebook_name: str) -> str:
     """The module's source (valid Python; ``ruff format`` may tidy it)."""
-    parts = [_header(plan, notebook_name), "from typing import Any"]
+    parts = [
+        _header(plan, notebook_name),
+        "\n".join(["from typing import Any", *plan.extra_imports]),
+    ]
     if plan.imports:
         parts.append("\n".join(u.text.lstrip("\n") for u in plan.imports))
     text = "\n\n".join(parts) + "\n"

@@ -164,3 +164,17 @@ def test_failing_notebook_writes_the_module_but_no_test(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert (tmp_path / "broken_mod.py").exists()
     assert not (tmp_path / "test_broken_mod.py").exists()
+
+
+def test_messy_example_reports_out_of_order_and_its_module_matches_document_order(
+    tmp_path: Path,
+) -> None:
+    messy = ROOT / "examples" / "messy_analysis.ipynb"
+    shutil.copy(messy, tmp_path / messy.name)
+    done = to_module(messy.name, "-o", "messy.py", "--runs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "cell 5: out of order: the saved run read `threshold` from a cell below" in done.stdout
+    # the module follows document order, and so does the recorded run it is checked against
+    done = run_pytest(tmp_path / "test_messy.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "6 passed" in done.stdout  # rng, prices, threshold, expensive, summary

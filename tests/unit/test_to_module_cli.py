@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_ext.cli.main import main
 
@@ -52,7 +55,11 @@ def test_module_imports_without_side_effects_and_runs(
         timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    shown, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    # display(mean) prints outside a notebook: the mean area, pi * 2.5**2 * mean(i**2)
+    printed = [float(line) for line in shown.splitlines()]
+    assert printed == pytest.approx([math.pi * 6.25 * 6, math.pi * 6.25 * 5 / 3])
+    result = json.loads(last)
     assert result["run"] is True
     first, second = result["first"], result["second"]
     # each call has its own state: the mutable literal is not shared between calls
@@ -115,11 +122,14 @@ def test_out_of_order_notebook_is_reported(work: Path, capsys: pytest.CaptureFix
         (["definitions.ipynb", "-o", "my-mod.py"], "my-mod.py: the module must be a .py file"),
         (["definitions.ipynb", "-o", "definitions.py"], "that is where jupytext pairs"),
         (["definitions.ipynb", "-o", "m.py", "--runs", "0"], "--runs must be at least 1"),
+        (["entry.ipynb", "-o", "m.py"], "entry.ipynb: the notebook binds `run`"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(
     work: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
+    nb = new_notebook(cells=[new_code_cell("def run():\n    return 1")])
+    nbformat.write(nb, work / "entry.ipynb")
     assert main(["to-module", *args, "--no-record"]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err

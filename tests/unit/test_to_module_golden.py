@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyter_ext.convert.export import code_cells, order_findings
+from jupyter_ext.convert.export import code_cells, declared_types, order_findings
 from jupyter_ext.convert.plan import ModulePlan, plan_module
 from jupyter_ext.convert.render_module import render_module
 
@@ -26,7 +26,7 @@ UPDATE = os.environ.get("JUPYTER_EXT_UPDATE_GOLDENS") == "1"
 
 def convert(path: Path) -> tuple[ModulePlan, str, str]:
     nb = nbformat.read(path, as_version=4)
-    plan = plan_module(code_cells(nb), order_findings(path))
+    plan = plan_module(code_cells(nb), order_findings(path), declared_types(nb))
     reports = "".join(r.message() + "\n" for r in plan.reports)
     return plan, render_module(plan, path.name), reports
 
@@ -64,7 +64,9 @@ def test_definitions_placement() -> None:
         ("n", "5", "int"),
         ("scale", "2.5", "float"),
         ("label", "'run'", "str"),
+        ("limit", "None", None),
     ]
+    assert plan.extra_imports == ("from IPython.display import display",)
     # modules, functions, lambdas, private and deleted names are not returned;
     # names bound only in a loop or a branch are returned when bound
     assert plan.returns == ("buckets", "values", "total", "query", "counter", "mean")

@@ -6,6 +6,7 @@ parameters and returns its final named values. Importing runs nothing else.
 """
 
 from typing import Any
+from IPython.display import display
 
 import math
 import statistics as st
@@ -38,10 +39,11 @@ def run(
     n: int = 5,
     scale: float = 2.5,
     label: str = 'run',
+    limit=None,
 ) -> dict[str, Any]:
     """Run the notebook's top-level code, in document order.
 
-    Parameters (the notebook's parameters cell): ``n``, ``scale``, ``label``.
+    Parameters (the notebook's parameters cell): ``n``, ``scale``, ``label``, ``limit``.
     Returns the final values of: ``buckets``, ``values``, ``total``, ``query``,
     ``counter``, ``mean``, ``i``, ``status``.
     """
@@ -77,6 +79,7 @@ FROM {label}
     if total > TOLERANCE:
         status = "positive"
     mean = st.mean(values)
+    display(mean)
     total
 
     _bound = locals()  # names bound only on some paths
