@@ -141,8 +141,24 @@ export function isCompatible(hello: IHelloMessage): boolean {
  * reason it was rejected. Malformed input of any shape yields a reason, never
  * an exception, so one bad message cannot break the comm handler.
  */
-export function parseKernelMessage(data: unknown): ParseResult {
+/**
+ * Larger messages are dropped unread: a state for ten thousand cells is about
+ * a megabyte, and rendering anything near this size would freeze the page.
+ */
+export const MAX_MESSAGE_CHARS = 16 * 1024 * 1024;
+
+export function parseKernelMessage(
+  data: unknown,
+  maxChars = MAX_MESSAGE_CHARS
+): ParseResult {
   try {
+    const size = JSON.stringify(data)?.length ?? 0;
+    if (size > maxChars) {
+      return {
+        message: null,
+        reason: `oversized message: ${size} characters (limit ${maxChars})`
+      };
+    }
     return { message: parseMessage(data), reason: null };
   } catch (error) {
     const reason =

@@ -312,3 +312,27 @@ describe('parseKernelMessage: anything else', () => {
     );
   });
 });
+
+describe('parseKernelMessage: size', () => {
+  it('drops a message larger than the limit without reading it', () => {
+    const big = state({
+      warnings: [
+        {
+          kind: 'stale',
+          code: 'JX101',
+          severity: 'warning',
+          cell_id: 'cell-a',
+          names: ['x'],
+          message: 'y'.repeat(2000)
+        }
+      ]
+    });
+    const result = parseKernelMessage(big, 1000);
+    expect(result.message).toBeNull();
+    expect(result.reason).toMatch(
+      /^oversized message: \d+ characters \(limit 1000\)$/
+    );
+    // The same message under the default limit is accepted.
+    expect(parseKernelMessage(big).message?.type).toBe('state');
+  });
+});

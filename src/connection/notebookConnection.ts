@@ -528,6 +528,9 @@ export class NotebookConnection implements INotebookHygiene {
     }
     const { message, reason } = parseKernelMessage(data);
     if (message === null) {
+      console.warn(
+        `jupyter-ext: dropped a message from the kernel (${reason})`
+      );
       this.model.noteRejected(reason);
       return;
     }

@@ -95,6 +95,97 @@ test.describe('kernel strings are text, never markup', () => {
   });
 });
 
+test.describe('kernel messages the panel must survive', () => {
+  test('oversized and malformed messages are dropped with a console warning', async ({
+    page
+  }) => {
+    const errors = collectErrors(page);
+    const warnings: string[] = [];
+    page.on('console', message => {
+      if (message.type() === 'warning') {
+        warnings.push(message.text());
+      }
+    });
+    await page.notebook.createNew('oversized.ipynb');
+    await setCells(page, [
+      [
+        '_ch = get_ipython()._jupyter_ext_comm',
+        '_big = {"type": "state", "protocol": 1, "notebook_seq": None, "cells": {},',
+        '  "warnings": [{"kind": "stale", "code": "JX101", "severity": "warning",',
+        '    "cell_id": None, "names": ["x"], "message": "x" * (17 * 1024 * 1024)}]}',
+        '_ch._push(_big)',
+        '_ch._push({"type": "state", "warnings": 3})',
+        '_ch._push({"type": 7})'
+      ].join('\n'),
+      'x = [1]',
+      'y = len(x)',
+      'x.append(2)'
+    ]);
+    const ids = await cellIds(page);
+    const panel = await track(page);
+    await runCells(page, [0]);
+    await expect(panel).toContainText('3 malformed messages', {
+      timeout: 15000
+    });
+    const dropped = warnings.filter(text =>
+      text.startsWith('jupyter-ext: dropped a message from the kernel')
+    );
+    expect(dropped).toHaveLength(3);
+    expect(dropped[0]).toContain('oversized message');
+
+    // Still tracking: a mutation after a read makes the reader stale.
+    await runCells(page, [1, 2, 3]);
+    await expect(
+      panel.locator(
+        `.jp-jupyterExt-warning[data-kind="stale"][data-cell-id="${ids[2]}"]`
+      )
+    ).toHaveCount(1);
+    await expect(panel.locator('.jp-jupyterExt-status')).toHaveAttribute(
+      'data-phase',
+      'connected'
+    );
+    expect(errors).toEqual([]);
+  });
+
+  test('paths and error texts from the kernel render as text', async ({
+    page
+  }) => {
+    const errors = collectErrors(page);
+    const name = '<img src=x onerror=window.__pwned=7>.ipynb';
+    await page.notebook.createNew(name);
+    // A kernel whose jupyter_ext fails to load with markup in its error.
+    await setCells(page, [
+      [
+        'import sys, types',
+        "_m = types.ModuleType('jupyter_ext')",
+        'def _load(ip):',
+        '    raise RuntimeError(\'<img src=x onerror="window.__pwned=8"><b>boom</b>\')',
+        '_m.load_ipython_extension = _load',
+        "sys.modules['jupyter_ext'] = _m"
+      ].join('\n')
+    ]);
+    await runCells(page, [0]);
+    await page
+      .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
+      .getByRole('button')
+      .click();
+    const panel = await openPanel(page);
+    const status = panel.locator('.jp-jupyterExt-status');
+    await expect(status).toHaveAttribute('data-phase', 'load-failed', {
+      timeout: 30000
+    });
+    await expect(status).toContainText(
+      'RuntimeError: <img src=x onerror="window.__pwned=8"><b>boom</b>'
+    );
+    await expect(panel).toContainText(name);
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(
+      await page.locator(`${PANEL} img, ${PANEL} script, ${PANEL} b`).count()
+    ).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
 test.describe('kernels that cannot be tracked', () => {
   test('a kernel without jupyter-ext says how to install it and keeps working', async ({
     page
