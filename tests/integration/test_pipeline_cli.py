@@ -109,6 +109,16 @@ def test_example_notebooks_convert_run_and_then_skip(tmp_path: Path) -> None:
     assert statuses(again) == {"make_data": "skipped", "clean": "skipped", "report": "skipped"}
     assert "unchanged since run" in again.stdout
     assert run_count(tmp_path / "runs.sqlite") == runs  # no kernel started
+    probe = (
+        "import sys\nfrom jupyter_ext.cli.main import main\n"
+        "code = main(['pipeline', 'run', 'pipeline.yaml'])\n"
+        "print(code, sorted(m for m in ('papermill', 'nbclient', 'jupyter_client', 'nbformat')"
+        " if m in sys.modules))"
+    )
+    light = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert light.stdout.splitlines()[-1] == "0 []", light.stdout + light.stderr
 
     (tmp_path / "stations.csv").write_text("station\nnorth\nharbour\nairport\nridge\n")
     dry = cli("pipeline", "run", "pipeline.yaml", "--dry-run", cwd=tmp_path)
