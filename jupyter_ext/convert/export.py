@@ -131,8 +131,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
             raise ConversionError(str(exc)) from exc
     nb = nbformat.read(notebook, as_version=4)
     plan, text = module_source(notebook, nb)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    _write(output, text)
     if not options.record:
         return Conversion(output, plan, paired)
     records, error = _record(notebook, options)
@@ -150,9 +149,16 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
         command=options.command,
     )
     source = render_test(target, expected, returned, testbook=options.testbook)
-    test_path.parent.mkdir(parents=True, exist_ok=True)
-    test_path.write_text(format_source(source), encoding="utf-8")
+    _write(test_path, format_source(source))
     return Conversion(output, plan, paired, test_path, expected)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConversionError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
 
 
 def _parameters_cell(nb: Any) -> int | None:

@@ -56,13 +56,16 @@ def marker(cell: CellInput, code: str, reason: str) -> Unit:
 
 def split_cell(cell: CellInput, code: str | None = None) -> tuple[list[Unit], list[Report]]:
     """The units of ``cell`` (of ``code``, Python it runs, when given) and the reports."""
-    source = transform(cell.source if code is None else code)
+    text = cell.source if code is None else code
     try:
+        source = transform(text)
         tree = ast.parse(source)
     except SyntaxError as exc:
-        shown = first_line(cell.source if code is None else code)
         why = f"does not parse ({exc.msg}, line {exc.lineno}): fix the cell"
-        return _left_out(cell, shown, why, "unparsed")
+        return _left_out(cell, first_line(text), why, "unparsed")
+    except (RecursionError, MemoryError, ValueError) as exc:
+        why = f"does not parse ({type(exc).__name__}): fix the cell"
+        return _left_out(cell, first_line(text), why, "unparsed")
     lines = source.splitlines()
     units: list[Unit] = []
     reports: list[Report] = []

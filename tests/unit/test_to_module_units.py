@@ -1,0 +1,125 @@
+"""The pure parts of ``to-module``: IPython syntax, statement splitting, indentation
+inside ``run()``, and which recorded digests a generated test may compare."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from jupyter_ext.convert.expected import expected_digests
+from jupyter_ext.convert.render_module import indent
+from jupyter_ext.convert.units import CellInput, split_cell
+
+
+def split(source: str) -> tuple[list[str], list[tuple[str, str]]]:
+    units, reports = split_cell(CellInput(0, "c0", source))
+    return [u.text for u in units], [(r.kind, r.code) for r in reports]
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("%matplotlib inline", "dropped"),
+        ("%config InlineBackend.figure_format = 'svg'", "dropped"),
+        ("%%html\n<b>hi</b>", "dropped"),
+        ("%timeit sum(range(10))", "dropped"),
+        ("!pip install pandas", "left_out"),
+        ("files = !ls", "left_out"),
+        ("home = %env HOME", "left_out"),
+        ("%env DEBUG=1", "left_out"),
+        ("%pip install pandas", "left_out"),
+        ("%store x", "left_out"),
+        ("%%writefile out.txt\nhello", "left_out"),
+        ("%%capture out\nx = 1", "left_out"),
+        ("%%sh\nls", "left_out"),
+        ("%some_unknown_magic arg", "left_out"),
+        ("def f():\n    !ls\n    return 1", "left_out"),
+    ],
+)
+def test_ipython_syntax_is_dropped_or_left_out_with_a_report(source: str, kind: str) -> None:
+    texts, reports = split(source)
+    assert [r[0] for r in reports] == [kind]
+    assert len(texts) == 1 and texts[0].startswith("# jupyter-ext: ")
+    assert kind.replace("_", " ") in texts[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("%time x = f(1)", ["x = f(1)"]),
+        ("%%time\nx = 1\ny = x + 1", ["x = 1", "y = x + 1"]),
+        ("%%capture\nx = 1", ["x = 1"]),
+        ("%%time\n%time z = 2", ["z = 2"]),
+    ],
+)
+def test_magics_that_run_python_become_that_python(source: str, code: list[str]) -> None:
+    texts, reports = split(source)
+    assert (texts, reports) == (code, [])
+
+
+def test_statements_keep_their_comments_decorators_and_shared_lines() -> None:
+    texts, _ = split(
+        "# load\nimport os\n\n@dec\ndef f():  # why\n    return 1\na = 1; b = 2\n# end"
+    )
+    assert texts == [
+        "# load\nimport os",
+        "\n@dec\ndef f():  # why\n    return 1",
+        "a = 1; b = 2\n# end",
+    ]
+
+
+def test_unparseable_cells_are_reported() -> None:
+    texts, reports = split("def broken(:\n    pass")
+    assert reports == [("unparsed", "def broken(:")]
+    assert texts[0].startswith("# jupyter-ext: left out 'def broken(:'")
+
+
+def test_indent_leaves_multiline_strings_unchanged() -> None:
+    code = 'q = """\nSELECT 1\n"""\nf = f"""\n{q}\n  x"""\nif q:\n    r = 1'
+    indented = indent(code)
+    assert indented.splitlines() == [
+        '    q = """',
+        "SELECT 1",
+        '"""',
+        '    f = f"""',
+        "{q}",
+        '  x"""',
+        "    if q:",
+        "        r = 1",
+    ]
+    wrapped = "def run():\n" + indented + "\n    return q, f"
+    namespace: dict[str, object] = {}
+    exec(compile(ast.parse(wrapped), "<test>", "exec"), namespace)
+    assert namespace["run"]() == ("\nSELECT 1\n", "\n\nSELECT 1\n\n  x")  # type: ignore[operator]
+
+
+def record(run_id: str, *executions: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "run_id": run_id,
+        "executions": [{"seq": i, "variables": v} for i, v in enumerate(executions, 1)],
+    }
+
+
+def test_expected_digests_take_the_final_value_and_explain_exclusions() -> None:
+    first = record(
+        "r1",
+        [{"name": "a", "type": "int", "digest": "d1"}, {"name": "f", "type": "_io.TextIOWrapper",
+          "digest": None, "opaque": "open file"}],
+        [{"name": "a", "type": "int", "digest": "d2"}, {"name": "p", "type": "__main__.Point",
+          "digest": "dp"}, {"name": "noise", "type": "float", "digest": "n1"}],
+    )  # fmt: skip
+    second = record(
+        "r2",
+        [{"name": "a", "type": "int", "digest": "d2"}, {"name": "noise", "type": "float",
+          "digest": "n2"}],
+    )  # fmt: skip
+    found = expected_digests(["a", "f", "p", "noise", "never"], [first, second])
+    assert found.run_id == "r1"
+    assert found.digests == {"a": "d2"}  # the last execution's digest
+    assert found.excluded["f"] == "opaque (open file)"
+    assert found.excluded["p"].startswith("instance of Point, a class the notebook defines")
+    assert found.excluded["noise"].startswith("differs between two runs of the notebook")
+    assert found.excluded["never"] == "no digest recorded in the notebook run"
+    # one run: nothing can be ruled out as differing
+    assert expected_digests(["noise"], [first]).digests == {"noise": "n1"}
