@@ -125,7 +125,10 @@ class Finalizer:
         )
 
     def _loop(self) -> None:
-        quiet_thread()  # the files this thread digests are not the notebook's reads
+        with quiet_thread():  # the files this thread digests are not the notebook's reads
+            self._work()
+
+    def _work(self) -> None:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._jobs) or self._stopping)

@@ -330,7 +330,10 @@ class Recorder:
     # -- environment -----------------------------------------------------------------
 
     def _capture_environment(self) -> None:
-        quiet_thread()  # git and package metadata are not the notebook's data
+        with quiet_thread():  # git and package metadata are not the notebook's data
+            self._capture_environment_quietly()
+
+    def _capture_environment_quietly(self) -> None:
         try:
             from .environment import capture_environment
 
