@@ -81,9 +81,12 @@ def convert_notebook(nb: Mapping[str, Any], *, label: str) -> Conversion:
     _check_conflicts(candidates, label)
     _find_readers(cells, candidates)
     conversion = Conversion(notebook, {})
-    chosen = [c for c in candidates if c.readers]
-    for c in candidates:
-        conversion.decisions.append(_decision(c))
+    # Every assignment of a chosen name moves: one left behind below the new cell would
+    # override the injected value. Each name is described once, by its last assignment.
+    read = {c.parameter.name for c in candidates if c.readers}
+    chosen = [c for c in candidates if c.parameter.name in read]
+    last = {c.parameter.name: c for c in candidates}
+    conversion.decisions.extend(_decision(c) for c in last.values())
     if stopper:
         conversion.decisions.append(stopper)
     if not chosen:
@@ -93,7 +96,7 @@ def convert_notebook(nb: Mapping[str, Any], *, label: str) -> Conversion:
         )
         return conversion
     for c in chosen:
-        conversion.parameters[c.parameter.name] = c.parameter
+        conversion.parameters[c.parameter.name] = c.parameter  # the last one wins
     conversion.decisions.append(_rewrite(notebook, chosen))
     conversion.changed = True
     return conversion
@@ -190,7 +193,7 @@ def _stopper(statement: ast.stmt, number: int) -> str:
 
 
 def _check_conflicts(candidates: list[_Candidate], label: str) -> None:
-    """The same name given literals of two types (int and float mix to float)."""
+    """The same name given literals of two types (an int and a float are not a conflict)."""
     kinds: dict[str, set[str]] = {}
     for c in candidates:
         kinds.setdefault(c.parameter.name, set()).add(c.parameter.type_name)

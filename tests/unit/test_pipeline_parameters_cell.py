@@ -109,6 +109,18 @@ def test_int_then_float_is_not_a_conflict() -> None:
     assert done.parameters["n"].type_name == "float"
 
 
+def test_every_assignment_of_a_parameter_moves_so_none_overrides_it() -> None:
+    nb = notebook("n = 3\nn = 4\nprint(n)")
+    done = convert_notebook(nb, label="j.ipynb")
+    assert sources(done.notebook) == [
+        (done.notebook["cells"][0]["id"], "n = 3\nn = 4", ["parameters"]),
+        ("c0", "print(n)", []),
+    ]
+    assert [d for d in done.decisions if d.startswith("`n`")] == [
+        "`n` (int, 4) → parameter: read by cell 1"
+    ]
+
+
 def test_existing_parameters_cell_is_described_not_changed() -> None:
     nb = notebook("import os", "k: int = 2\nunused = 'z'", "print(k)", tagged=1)
     done = convert_notebook(nb, label="g.ipynb")
