@@ -23,6 +23,10 @@ def _status_text(status: dict[str, Any]) -> str:
         f"{store.get('written', 0)} written to the store, {store.get('pending', 0)} pending",
         f"  names:      {status['tracked_names']} user names tracked",
     ]
+    if status.get("files_recorded") is not None:
+        lines.append(
+            f"  files:      {status['files_recorded']} file uses recorded (see %lineage PATH)"
+        )
     if status.get("warnings") is not None:
         lines.append(f"  warnings:   {status['warnings']} (see %hygiene)")
     if store.get("dropped"):

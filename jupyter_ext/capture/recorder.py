@@ -406,7 +406,7 @@ class Recorder:
             "recorded": self.recorded,
             "store_status": writer,
             "tracked_names": len(self.tracker),
-            "files_recorded": self.files_recorded,
+            "files_recorded": self.files_recorded if self.files is not None else None,
             "internal_errors": self.failures,
             "warnings": len(self.live.warnings()),
         }

@@ -424,3 +424,11 @@ def test_relative_paths_follow_a_chdir_inside_the_cell(session: Session, tmp_pat
         real(tmp_path / "sub" / "inner.txt"),
         real(tmp_path / "top.txt"),
     ]
+
+
+def test_track_counts_file_uses(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    session.run("open('a.txt', 'w').write('1')\nopen('b.txt', 'w').write('2')")
+    session.run("x = open('a.txt').read()")
+    capsys.readouterr()
+    session.run("%track")
+    assert "files:      3 file uses recorded" in capsys.readouterr().out
