@@ -58,6 +58,12 @@ class JupyterExt(Configurable):
         "digest is marked opaque, as for variables over their budget).",
     ).tag(config=True)
 
+    file_max_per_execution = Int(
+        1000,
+        help="At most this many files are recorded per execution (the first by path); "
+        "a notice says when more were opened.",
+    ).tag(config=True)
+
     file_exclude = List(
         Unicode(),
         help="Further directories whose files are never recorded (the store, IPython's "

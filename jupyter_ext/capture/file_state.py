@@ -151,6 +151,8 @@ class FileBatch:
 
     done: list[FileAccess] = field(default_factory=list)
     pending: list[PendingFile] = field(default_factory=list)
+    left_out: int = 0
+    """Files beyond the per-execution limit, not recorded."""
 
     def finish(self, budget: int) -> tuple[FileAccess, ...]:
         """Digest what is pending (any thread) and return every entry, sorted by path."""
@@ -182,14 +184,18 @@ def collect(
     *,
     budget: int,
     inline_bytes: int,
+    max_files: int,
 ) -> FileBatch:
     """Stat every file the execution opened; digest small ones now, defer big ones.
 
-    ``inline_bytes`` caps the total bytes read here, on the cell's reply path.
+    ``inline_bytes`` caps the total bytes read here, on the cell's reply path;
+    ``max_files`` the entries kept (the first by path; a cell reading a folder of 100,000
+    images would otherwise put them all in every output notebook).
     """
-    batch = FileBatch()
+    resolved = sorted(resolve(opened, excludes).items())
+    batch = FileBatch(left_out=max(0, len(resolved) - max(0, max_files)))
     spent = 0
-    for path, mode in sorted(resolve(opened, excludes).items()):
+    for path, mode in resolved[: max(0, max_files)]:
         try:
             st = os.stat(path)
         except FileNotFoundError:

@@ -45,6 +45,10 @@ _quiet: set[int] = set()
 _installed = False
 _install_lock = threading.Lock()
 
+MAX_NOTED = 100_000
+"""Distinct (path, mode) pairs noted per cell: bounds the memory of a cell that walks a
+huge directory tree; far above what a run record keeps (``file_max_per_execution``)."""
+
 _POSIX = os.name == "posix"
 _ACCMODE = getattr(os, "O_ACCMODE", 3)
 _SKIP_FLAGS = getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_PATH", 0)
@@ -112,7 +116,8 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
             if cwd is None:
                 cwd = _cwd = os.getcwd().rstrip(os.sep) + os.sep
             path = cwd + path  # normalised after the cell, with the symlinks
-        sink.add((path, lineage_mode, ambiguous))
+        if len(sink) < MAX_NOTED:
+            sink.add((path, lineage_mode, ambiguous))
     except Exception:  # the user's open() must behave exactly as without us
         pass
 

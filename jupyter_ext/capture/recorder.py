@@ -205,6 +205,7 @@ class Recorder:
                 self._file_excludes,
                 budget=self.settings.file_digest_bytes,
                 inline_bytes=_INLINE_FILE_BYTES,
+                max_files=self.settings.file_max_per_execution,
             )
         except Exception as exc:
             self._internal_error(exc)
@@ -276,6 +277,14 @@ class Recorder:
         files = self._collect_files(opened)
         if files is not None:
             self.files_recorded += len(files.done) + len(files.pending)
+            if files.left_out and "files-left-out" not in self._told:
+                self._told.add("files-left-out")
+                kept = self.settings.file_max_per_execution
+                self._messages.append(
+                    f"jupyter-ext: a cell opened {kept + files.left_out} files; only the "
+                    f"first {kept} (by path) are recorded. Set "
+                    "c.JupyterExt.file_max_per_execution to record more."
+                )
         self.seq += 1
         self.finalizer.submit(
             FinalizeJob(

@@ -432,3 +432,17 @@ def test_track_counts_file_uses(session: Session, capsys: pytest.CaptureFixture[
     capsys.readouterr()
     session.run("%track")
     assert "files:      3 file uses recorded" in capsys.readouterr().out
+
+
+def test_files_beyond_the_per_execution_limit_are_left_out_with_one_notice(
+    session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.recorder.settings.file_max_per_execution = 3
+    code = "for i in range(5):\n    open(f'f{i}.txt', 'w').write(str(i))"
+    session.run(code)
+    session.run(code)
+    err = capsys.readouterr().err
+    assert err.count("jupyter-ext: a cell opened 5 files; only the first 3") == 1
+    for record in session.records():
+        assert [Path(f.path).name for f in record.files] == ["f0.txt", "f1.txt", "f2.txt"]
+    assert all((tmp_path / f"f{i}.txt").read_text() == str(i) for i in range(5))
