@@ -101,6 +101,7 @@ def plan_module(
     module_names = {n for u in units if id(u) in placed for n in u.binds}
     returns, maybe = _returns(body, module_names)
     reports += _global_writes(units)
+    reports += _dynamic(units)
     reports += _order_reports(order_findings, cells)
     reports.sort(key=lambda r: r.cell)
     return ModulePlan(
@@ -325,6 +326,27 @@ def _global_writes(units: Sequence[Unit]) -> list[Report]:
                     "state, not a value of run()",
                 )
             )
+    return out
+
+
+def _dynamic(units: Sequence[Unit]) -> list[Report]:
+    """Code whose names the analysis cannot see (``exec``, ``globals()``, a failed
+    analysis): its placement and the values returned may be incomplete."""
+    out = []
+    for unit in units:
+        if unit.is_marker or not unit.names.dynamic:
+            continue
+        what = ", ".join(unit.names.dynamic)
+        out.append(
+            Report(
+                unit.cell,
+                unit.cell_id,
+                "dynamic",
+                first_line(_code_only(unit.text)),
+                f"names it binds are not visible in the code ({what}): inside run() they "
+                "may not be run()'s values",
+            )
+        )
     return out
 
 

@@ -15,13 +15,14 @@ Kind = Literal[
     "dropped",
     "kept_in_run",
     "global",
+    "dynamic",
     "unparsed",
     "out_of_order",
     "undefined_in_order",
 ]
 
 BLOCKING: frozenset[str] = frozenset(
-    {"left_out", "global", "unparsed", "out_of_order", "undefined_in_order"}
+    {"left_out", "global", "dynamic", "unparsed", "out_of_order", "undefined_in_order"}
 )
 """Kinds after which the module may not compute what the notebook did (``--strict``)."""
 

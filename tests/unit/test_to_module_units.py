@@ -123,3 +123,11 @@ def test_expected_digests_take_the_final_value_and_explain_exclusions() -> None:
     assert found.excluded["never"] == "no digest recorded in the notebook run"
     # one run: nothing can be ruled out as differing
     assert expected_digests(["noise"], [first]).digests == {"noise": "n1"}
+
+
+def test_code_the_analysis_cannot_see_through_is_reported() -> None:
+    from jupyter_ext.convert.plan import plan_module
+
+    plan = plan_module([CellInput(0, "c0", 'exec("x = 1")\ny = 2')])
+    assert [(r.kind, r.code) for r in plan.reports] == [("dynamic", 'exec("x = 1")')]
+    assert plan.reports[0].blocking
