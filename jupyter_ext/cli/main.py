@@ -19,6 +19,7 @@ from .. import __version__
 from . import (
     check_command,
     convert_commands,
+    export_commands,
     history_commands,
     pipeline_commands,
     repro_commands,
@@ -33,6 +34,7 @@ COMMAND_MODULES = (
     history_commands,
     check_command,
     sweep_command,
+    export_commands,
     convert_commands,
     pipeline_commands,
 )

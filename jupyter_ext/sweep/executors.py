@@ -53,33 +53,30 @@ def dask_cluster(address: str, connect_timeout: float) -> Iterator[ExecutorHandl
     not answer within ``connect_timeout`` seconds.
 
     distributed logs every reconnection attempt with a traceback; a sweep reports a lost
-    scheduler in one line of its own, so those logs are kept quiet while it runs.
+    scheduler in one line of its own, so those logs are kept quiet.
     """
     from distributed import Client as _Client
 
     make_client: Any = _Client  # distributed's API is not fully typed
-    quiet = _quiet_distributed()
+    _quiet_distributed()
     try:
-        try:
-            client: Any = make_client(address, timeout=connect_timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SchedulerUnreachable(
-                f"no Dask scheduler answered at {address} within {connect_timeout:g} s "
-                f"({type(exc).__name__}); check the address, or leave out --scheduler to "
-                "run on local processes"
-            ) from exc
-        try:
-            workers = len(client.scheduler_info().get("workers", {}))
-            yield ExecutorHandle(
-                client.get_executor(),
-                f"dask {address} ({workers} worker{'s' if workers != 1 else ''})",
-                health=lambda: _client_health(client),
-            )
-        finally:
-            with contextlib.suppress(Exception):  # the scheduler may already be gone
-                client.close(timeout=5)
+        client: Any = make_client(address, timeout=connect_timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerUnreachable(
+            f"no Dask scheduler answered at {address} within {connect_timeout:g} s "
+            f"({type(exc).__name__}); check the address, or leave out --scheduler to "
+            "run on local processes"
+        ) from exc
+    try:
+        workers = len(client.scheduler_info().get("workers", {}))
+        yield ExecutorHandle(
+            client.get_executor(),
+            f"dask {address} ({workers} worker{'s' if workers != 1 else ''})",
+            health=lambda: _client_health(client),
+        )
     finally:
-        quiet()
+        with contextlib.suppress(Exception):  # the scheduler may already be gone
+            client.close(timeout=5)
 
 
 def _client_health(client: object) -> str | None:
@@ -89,14 +86,15 @@ def _client_health(client: object) -> str | None:
     return f"the connection to the Dask scheduler was lost (client {status})"
 
 
-def _quiet_distributed() -> Callable[[], None]:
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL + 1)
-
-    def restore() -> None:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-    return restore
+def _quiet_distributed() -> None:
+    """Silence distributed's loggers for the rest of this process: the client keeps
+    reconnecting (and logging tracebacks) in the background after the sweep has
+    already said what happened. dask's logging config sets levels on child loggers
+    (``distributed.client``), so each configured logger is silenced, not just the root."""
+    names = [
+        name
+        for name in logging.root.manager.loggerDict
+        if name.split(".")[0] in ("distributed", "tornado", "bokeh")
+    ]
+    for name in {"distributed", "tornado", *names}:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
