@@ -24,6 +24,7 @@ from .reports import Report, first_line
 from .units import CellInput, Unit, split_cell
 
 PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None))
 _ANNOTATIONS = frozenset({"int", "float", "str", "bool", "list", "dict"})
@@ -78,6 +79,11 @@ def plan_module(
     parameters: dict[str, Parameter] = {}
     param_units: set[int] = set()
     for cell in cells:
+        if INJECTED_TAG in cell.tags:
+            why = "papermill's injected parameters: pass them to run() instead"
+            units.append(Unit(cell.index, cell.cell_id, f"# jupyter-ext: dropped: {why}"))
+            reports.append(Report(cell.index, cell.cell_id, "dropped", "", why))
+            continue
         found, said = split_cell(cell)
         reports += said
         for unit in found:

@@ -131,3 +131,17 @@ def test_code_the_analysis_cannot_see_through_is_reported() -> None:
     plan = plan_module([CellInput(0, "c0", 'exec("x = 1")\ny = 2')])
     assert [(r.kind, r.code) for r in plan.reports] == [("dynamic", 'exec("x = 1")')]
     assert plan.reports[0].blocking
+
+
+def test_papermill_injected_parameters_do_not_override_run_arguments() -> None:
+    from jupyter_ext.convert.plan import plan_module
+
+    cells = [
+        CellInput(0, "p", "months = 6", ("parameters",)),
+        CellInput(1, "i", "# Parameters\nmonths = 12\n", ("injected-parameters",)),
+        CellInput(2, "c", "total = months * 2"),
+    ]
+    plan = plan_module(cells)
+    assert [(p.name, p.default) for p in plan.parameters] == [("months", "6")]
+    assert "months" not in {n for u in plan.body for n in u.binds}
+    assert [(r.cell, r.kind) for r in plan.reports] == [(1, "dropped")]
