@@ -93,7 +93,7 @@ def run_summary(record: dict[str, Any], store: str | None = None) -> str:
     return "\n".join(out)
 
 
-def _size(size: int | None) -> str:
+def file_size(size: int | None) -> str:
     if size is None:
         return "-"
     value = float(size)
@@ -113,7 +113,7 @@ def file_lines(files: list[dict[str, Any]]) -> list[str]:
     for f in files:
         digest = (f.get("digest") or "")[:12] or f"({f.get('opaque') or 'none'})"
         out.append(
-            f"  {f.get('seq'):>3} {f.get('mode', '?'):<6} {_size(f.get('size')):>9}  "
+            f"  {f.get('seq'):>3} {f.get('mode', '?'):<6} {file_size(f.get('size')):>9}  "
             f"{digest:<12}  {f.get('path')}"
         )
     return out

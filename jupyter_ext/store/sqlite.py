@@ -58,6 +58,22 @@ class RunSummary:
     kernel: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class FileUse:
+    """One execution's use of one file, across runs (``jupyter-ext file PATH``)."""
+
+    run_id: str
+    seq: int
+    cell_id: str | None
+    execution_count: int | None
+    started_at: float | None
+    notebook_path: str | None
+    mode: str
+    size: int | None
+    digest: str | None
+    opaque: str | None
+
+
 def _dumps(value: Any) -> str:
     # sort_keys: equal content gives equal text (diffable, hashable); default=str: an
     # odd value in an environment or parameter dict must not lose the whole record.
@@ -424,6 +440,23 @@ class RunStore:
                 )
             )
         return out
+
+    def file_history(self, path: str, limit: int | None = 50) -> list[FileUse]:
+        """Every recorded use of the file at ``path`` (absolute, resolved), newest first."""
+        sql = """
+            SELECT f.run_id, f.seq, e.cell_id, e.execution_count, e.started_at,
+                   r.notebook_path, f.mode, f.size, f.digest, f.opaque
+            FROM files f
+            LEFT JOIN executions e ON e.run_id = f.run_id AND e.seq = f.seq
+            LEFT JOIN runs r ON r.run_id = f.run_id
+            WHERE f.path = ?
+            ORDER BY e.started_at DESC, f.run_id DESC, f.seq DESC
+        """
+        params: list[Any] = [path]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(limit)))
+        return [FileUse(*row) for row in self._query(sql, params)]
 
     def run_record(self, run_id: str, *, include_source: bool = False) -> dict[str, Any]:
         """The public ``jupyter_ext.run/1`` document of a run (see ``core.records``).

@@ -90,6 +90,25 @@ def test_jupyter_ext_run_output_notebook_and_show_carry_the_files(tmp_path: Path
         for line in shown.stdout.splitlines()
     )
 
+    def file_cmd(*args: str) -> subprocess.CompletedProcess[str]:
+        return run(
+            sys.executable, "-m", "jupyter_ext.cli.main", "file", *args, store=store, cwd=tmp_path
+        )
+
+    found = file_cmd("table.csv", "--json")
+    assert found.returncode == 0, found.stderr
+    answer = json.loads(found.stdout)
+    assert answer["path"] == str((tmp_path / "table.csv").resolve())
+    assert [(u["mode"], u["cell_id"], u["matches_disk"]) for u in answer["uses"]] == [
+        ("read", "cell-2", True),  # newest first
+        ("write", "cell-1", True),
+    ]
+    (tmp_path / "table.csv").write_text("a\n9\n")  # changed outside any recorded run
+    text = file_cmd("table.csv").stdout
+    assert "= on disk" not in text and "write" in text and record["run_id"] in text
+    missing = file_cmd("never.csv")
+    assert missing.returncode == 1 and "no recorded execution read or wrote it" in missing.stdout
+
 
 def test_papermill_engine_output_notebook_carries_the_files(tmp_path: Path) -> None:
     store = tmp_path / "runs.sqlite"
