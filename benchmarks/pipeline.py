@@ -16,7 +16,9 @@ each as a fresh subprocess (what a user or a CI job pays), median of the rounds:
   its no-op rebuild. ``--ploomber`` is its executable, installed in a separate
   environment (it is not a dependency of this package).
 
-Results go to stdout and ``--out`` with a machine description.
+For scale on a shared machine: ``python -c pass`` (interpreter start-up alone) and the
+no-op run called in this process (no start-up). Results go to stdout and ``--out`` with
+a machine description and the load average.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -54,6 +57,27 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float
 
 def jupyter_ext(*args: str) -> list[str]:
     return [sys.executable, "-m", "jupyter_ext.cli.main", *args]
+
+
+def noop_in_process(work: Path) -> float:
+    """The no-op run without interpreter start-up (imports are warm after the first)."""
+    import contextlib
+    import io
+
+    from jupyter_ext.cli.main import main
+
+    here = Path.cwd()
+    os.chdir(work)
+    try:
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["pipeline", "run", "pipeline.yaml"])
+        took = time.perf_counter() - start
+    finally:
+        os.chdir(here)
+    if code != 0:
+        raise SystemExit("the in-process no-op run failed")
+    return took
 
 
 def ploomber_project(work: Path) -> None:
@@ -105,16 +129,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "jx"
         shutil.copytree(EXAMPLE, work)
-        env_store = {"JUPYTER_EXT_STORE": str(Path(tmp) / "runs.sqlite")}
-        import os
-
-        env = dict(os.environ, **env_store)
+        os.environ["JUPYTER_EXT_STORE"] = str(Path(tmp) / "runs.sqlite")  # never the user's
+        env = dict(os.environ)
         convert = timed(jupyter_ext("to-pipeline", *NOTEBOOKS), work, env)
         first = timed(jupyter_ext("pipeline", "run", "pipeline.yaml"), work, env)
         noop = [
             timed(jupyter_ext("pipeline", "run", "pipeline.yaml"), work, env)
             for _ in range(args.rounds)
         ]
+        startup = [timed([sys.executable, "-c", "pass"], work) for _ in range(args.rounds)]
+        in_process = [noop_in_process(work) for _ in range(args.rounds)]
         papermill = []
         for _ in range(args.papermill_rounds):
             start = time.perf_counter()
@@ -129,6 +153,10 @@ def main() -> None:
             f"{'what':<48} {'median s':>9} {'rounds':>7}",
             f"{'jupyter-ext pipeline run, nothing changed':<48} {noop_median:>9.3f} {len(noop):>7}",
             f"{'papermill, the 3 notebooks again':<48} {pm_median:>9.3f} {len(papermill):>7}",
+            f"{'  (python -c pass, for scale)':<48} {statistics.median(startup):>9.3f} "
+            f"{len(startup):>7}",
+            f"{'  (no-op pipeline run in this process)':<48} "
+            f"{statistics.median(in_process):>9.3f} {len(in_process):>7}",
         ]
         ratio = [f"papermill / no-op pipeline run: {pm_median / noop_median:.1f}x"]
         if args.ploomber:
@@ -146,6 +174,7 @@ def main() -> None:
             ratio.append(f"(ploomber's first build: {pfirst:.2f} s)")
         lines += ["", *ratio]
         lines.append("no-op rounds (s): " + ", ".join(f"{t:.3f}" for t in noop))
+        lines.append(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     text = "\n".join(lines) + "\n"
     print(text, end="")
     args.out.parent.mkdir(parents=True, exist_ok=True)
