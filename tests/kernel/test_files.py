@@ -446,3 +446,26 @@ def test_files_beyond_the_per_execution_limit_are_left_out_with_one_notice(
     for record in session.records():
         assert [Path(f.path).name for f in record.files] == ["f0.txt", "f1.txt", "f2.txt"]
     assert all((tmp_path / f"f{i}.txt").read_text() == str(i) for i in range(5))
+
+
+def test_a_deleted_working_directory_changes_nothing_the_user_sees(
+    session: Session, tmp_path: Path
+) -> None:
+    (tmp_path / "gone").mkdir()
+    code = textwrap.dedent(
+        f"""
+        import os
+        os.chdir({str(tmp_path / "gone")!r})
+        os.rmdir({str(tmp_path / "gone")!r})
+        try:
+            open('x.txt', 'w')
+        except OSError as e:
+            seen = type(e).__name__
+        os.chdir({str(tmp_path)!r})
+        open('back.txt', 'w').write('ok')
+        """
+    )
+    result = session.run(code)
+    assert result.success and session.shell.user_ns["seen"] == "FileNotFoundError"
+    assert [Path(f.path).name for f in session.last().files] == ["back.txt"]
+    assert session.recorder.failures == 0
