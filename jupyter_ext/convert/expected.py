@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+NOT_RECORDED = "no digest recorded in the notebook run"
+
 
 @dataclass(frozen=True, slots=True)
 class FinalValue:
@@ -61,7 +63,7 @@ def expected_digests(names: Sequence[str], records: Sequence[Mapping[str, Any]])
     for name in names:
         value = first.get(name)
         if value is None:
-            excluded[name] = "no digest recorded in the notebook run"
+            excluded[name] = NOT_RECORDED
         elif value.digest is None:
             excluded[name] = f"opaque ({value.opaque or 'no readable content'})"
         elif value.type_name.startswith("__main__."):

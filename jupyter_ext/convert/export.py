@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .expected import ExpectedDigests, expected_digests
+from .expected import NOT_RECORDED, ExpectedDigests, expected_digests
 from .plan import PARAMETERS_TAG, ModulePlan, PlanError, plan_module
 from .render_module import render_module
 from .render_test import TestTarget, render_test
@@ -148,7 +148,9 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
         parameters_cell=_parameters_cell(nb),
         command=options.command,
     )
-    source = render_test(target, expected, returned, testbook=options.testbook)
+    # a name bound only on some paths is checked for when the notebook run bound it
+    checked = [n for n in returned if n in plan.returns or expected.excluded.get(n) != NOT_RECORDED]
+    source = render_test(target, expected, checked, testbook=options.testbook)
     _write(test_path, format_source(source))
     return Conversion(output, plan, paired, test_path, expected)
 

@@ -142,6 +142,8 @@ def test_values_that_differ_between_runs_are_listed_not_compared(tmp_path: Path)
         cells=[
             new_code_cell("import random\nimport time"),
             new_code_cell("draw = random.random()\nstamp = time.time()\nfixed = [1, 2, 3]"),
+            # names bound only on paths the run did not take: returned when bound
+            new_code_cell("for step in []:\n    pass\nif draw > 2:\n    never = 1"),
         ]
     )
     nbformat.write(nb, tmp_path / "noisy.ipynb")
@@ -152,7 +154,10 @@ def test_values_that_differ_between_runs_are_listed_not_compared(tmp_path: Path)
     text = test_file.read_text()
     assert "#   draw: differs between two runs of the notebook" in text
     assert "#   stamp: differs between two runs of the notebook" in text
-    assert run_pytest(test_file).returncode == 0
+    assert constants(test_file)["RETURNED"] == ("draw", "stamp", "fixed")
+    assert "#   never: no digest recorded in the notebook run" in text
+    done = run_pytest(test_file)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_failing_notebook_writes_the_module_but_no_test(tmp_path: Path) -> None:
