@@ -88,6 +88,19 @@ def plan_module(
         reports += said
         for unit in found:
             param = _parameter(unit, declared_types) if cell.index == params_cell else None
+            names = _names_in_default(unit) if param is not None else []
+            if names:
+                param = None
+                reports.append(
+                    Report(
+                        unit.cell,
+                        unit.cell_id,
+                        "kept_in_run",
+                        first_line(_code_only(unit.text)),
+                        f"a parameter whose default reads {', '.join(names)} cannot be "
+                        "an argument of run(): kept inside run() as a statement",
+                    )
+                )
             if param is not None:
                 parameters.pop(param.name, None)
                 parameters[param.name] = param
@@ -140,6 +153,17 @@ def _parameter(unit: Unit, declared_types: Mapping[str, str] | None) -> Paramete
     elif annotation is None:
         annotation = _literal_type(value)
     return Parameter(target.id, ast.unparse(value), annotation)
+
+
+def _names_in_default(unit: Unit) -> list[str]:
+    """Names a parameter's default reads: defaults are evaluated when the module is
+    imported, where only builtins are sure to exist."""
+    node = unit.nodes[0]
+    value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+    if value is None:
+        return []
+    found = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - _BUILTINS
+    return [f"`{n}`" for n in sorted(found)]
 
 
 def _literal_type(value: ast.expr) -> str | None:

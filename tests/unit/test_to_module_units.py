@@ -145,3 +145,14 @@ def test_papermill_injected_parameters_do_not_override_run_arguments() -> None:
     assert [(p.name, p.default) for p in plan.parameters] == [("months", "6")]
     assert "months" not in {n for u in plan.body for n in u.binds}
     assert [(r.cell, r.kind) for r in plan.reports] == [(1, "dropped")]
+
+
+def test_a_parameter_default_that_reads_names_stays_in_run() -> None:
+    from jupyter_ext.convert.plan import plan_module
+
+    cells = [CellInput(0, "p", "start = 3\nend = start + len('ab')", ("parameters",))]
+    plan = plan_module(cells)
+    assert [p.name for p in plan.parameters] == ["start"]
+    assert [u.text for u in plan.body] == ["end = start + len('ab')"]
+    assert [(r.kind, r.code) for r in plan.reports] == [("kept_in_run", "end = start + len('ab')")]
+    assert "reads `start`" in plan.reports[0].reason
