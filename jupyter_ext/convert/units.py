@@ -102,11 +102,23 @@ def _judge(
         verb = "dropped" if decision == "drop" else "left out"
         unit = Unit(cell.index, cell.cell_id, f"# jupyter-ext: {verb} {shown!r}: {detail}")
         return [unit], [Report(cell.index, cell.cell_id, kind, shown, detail)]
+    if any(_awaits(n) for n in group):
+        why = "top-level await (IPython's autoawait): wrap it in a function run by asyncio.run()"
+        return _left_out(cell, first_line(text), why, "left_out")
     if any(uses_ipython(n) for n in group):
         shown = first_line(text)
         why = "uses IPython syntax inside a statement: rewrite it in plain Python"
         return _left_out(cell, shown, why, "left_out")
     return [Unit(cell.index, cell.cell_id, text, tuple(group), analyse(text))], []
+
+
+def _awaits(node: ast.AST) -> bool:
+    """``await``, ``async for`` or ``async with`` outside an ``async def``."""
+    if isinstance(node, ast.AsyncFunctionDef):
+        return False
+    if isinstance(node, ast.Await | ast.AsyncFor | ast.AsyncWith):
+        return True
+    return any(_awaits(child) for child in ast.iter_child_nodes(node))
 
 
 def _left_out(

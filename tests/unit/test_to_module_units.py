@@ -35,6 +35,8 @@ def split(source: str) -> tuple[list[str], list[tuple[str, str]]]:
         ("%%sh\nls", "left_out"),
         ("%some_unknown_magic arg", "left_out"),
         ("def f():\n    !ls\n    return 1", "left_out"),
+        ("data = await fetch()", "left_out"),
+        ("async with session() as s:\n    pass", "left_out"),
     ],
 )
 def test_ipython_syntax_is_dropped_or_left_out_with_a_report(source: str, kind: str) -> None:
@@ -67,6 +69,11 @@ def test_statements_keep_their_comments_decorators_and_shared_lines() -> None:
         "\n@dec\ndef f():  # why\n    return 1",
         "a = 1; b = 2\n# end",
     ]
+
+
+def test_async_functions_are_kept() -> None:
+    texts, reports = split("async def fetch():\n    return await other()")
+    assert (texts, reports) == (["async def fetch():\n    return await other()"], [])
 
 
 def test_unparseable_cells_are_reported() -> None:
