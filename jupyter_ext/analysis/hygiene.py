@@ -234,6 +234,10 @@ class HygieneEngine:
         execution (None if it never ran).  The inner dicts are shared with the engine's
         cache: treat them as read-only."""
         self._flush()
+        if self._dirty_status:  # built only when asked: the static checker never asks
+            cells, self._dirty_status = self._dirty_status, set()
+            for cell in cells:
+                self._build_status(cell)
         return dict(self._status)
 
     # -- bookkeeping ---------------------------------------------------------------------
@@ -332,10 +336,6 @@ class HygieneEngine:
             cells, self._dirty_cells = self._dirty_cells, set()
             for cell in cells:
                 self._judge_cell(cell)
-        if self._dirty_status:
-            cells, self._dirty_status = self._dirty_status, set()
-            for cell in cells:
-                self._build_status(cell)
 
     # -- per-cell rules: stale, out_of_order, edited -------------------------------------
 

@@ -15,9 +15,10 @@ Decisions:
   Python (escapes such as ``%``/``!``/``?`` at the start of a line or after ``=`` are
   syntax errors in Python), so only cells that do not parse go through
   ``TransformerManager().transform_cell`` (imported lazily; on failure the raw source).
-* Mutations are judged conservatively (:mod:`.static_mutations`): ``df.head()`` must
-  not make every reader of ``df`` stale.  Only names the analysis also lists as mutation
-  candidates and the cell does not rebind count; the records also drop modules
+* Mutations are judged conservatively: ``df.head()`` must not make every reader of
+  ``df`` stale.  Only what the code visibly changes in place counts (the names
+  analysis collects it in its one walk: ``CellNames.visibly_mutated``), among the
+  mutation candidates the cell does not rebind; the records also drop modules
   (``np.append(a, 1)`` mutates nothing).
 * Static digests.  Without digests every rebinding would count as a change, so two
   cells both running ``import pandas as pd`` would make each other's readers stale.
@@ -37,7 +38,6 @@ from ..analysis.names import CellNames, analyse
 from ..analysis.names.parsing import parse_quietly
 from ..analysis.names.visitor import Analyser
 from ..core.ids import source_hash
-from .static_mutations import may_mutate, mutations
 
 __all__ = ["CodeFacts", "code_facts", "python_code"]
 
@@ -89,14 +89,15 @@ def _parse(code: str) -> ast.Module | None:
         return None
 
 
-def _names(tree: ast.Module) -> CellNames:
-    """:func:`~jupyter_ext.analysis.names.analyse` on a tree parsed here: one parse per
-    cell serves both the names and the checker's own rules (parsing is the dominant
-    cost of a check)."""
+def _names(tree: ast.Module) -> tuple[CellNames, dict[str, int]]:
+    """:func:`~jupyter_ext.analysis.names.analyse` on a tree parsed here, plus how often
+    each name is bound: one parse and one walk per cell serve the names and the
+    checker's own rules (parsing and walking are most of the cost of a check)."""
+    analyser = Analyser(tree, analyse)
     try:
-        return Analyser(tree, analyse).run()
+        return analyser.run(), analyser.binding_counts
     except Exception as exc:  # as analyse() does: a bug here makes the cell unjudgeable
-        return CellNames(dynamic=(f"analysis failed ({type(exc).__name__})",))
+        return CellNames(dynamic=(f"analysis failed ({type(exc).__name__})",)), {}
 
 
 @lru_cache(maxsize=4096)
@@ -108,14 +109,11 @@ def code_facts(source: str) -> CodeFacts:
         tree = _parse(code) if code != source else None
     if tree is None:  # analyse() says why (syntax error, too deep...)
         return CodeFacts(analyse(code), frozenset(), (), (), frozenset(), (), (), False)
-    names = _names(tree)
-    mutated: frozenset[str] = frozenset()
-    if names.mutation_candidates - names.writes and may_mutate(code):
-        mutated = mutations(tree) & names.mutation_candidates - names.writes
+    names, bound = _names(tree)
     return CodeFacts(
         names=names,
-        mutated=mutated,
-        digests=_digests(tree, names, code),
+        mutated=names.visibly_mutated & names.mutation_candidates - names.writes,
+        digests=_digests(tree, names, bound),
         functions=_functions(tree),
         imported=frozenset(
             (a.asname or a.name).split(".")[0]
@@ -140,24 +138,9 @@ def _absolute_paths(tree: ast.Module) -> tuple[tuple[int, str], ...]:
     return tuple(sorted(found))
 
 
-def _binding_counts(tree: ast.Module, names: set[str]) -> dict[str, int]:
-    """How often each of ``names`` is bound or deleted anywhere in the tree."""
-    counts = dict.fromkeys(names, 0)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            bound = node.id if not isinstance(node.ctx, ast.Load) else None
-        elif isinstance(node, ast.alias):
-            bound = (node.asname or node.name).split(".")[0]
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound = node.name
-        else:
-            continue
-        if bound in counts:
-            counts[bound] += 1
-    return counts
-
-
-def _digests(tree: ast.Module, names: CellNames, code: str) -> tuple[tuple[str, str], ...]:
+def _digests(
+    tree: ast.Module, names: CellNames, bound: dict[str, int]
+) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.Import | ast.ImportFrom) and not (
@@ -181,9 +164,6 @@ def _digests(tree: ast.Module, names: CellNames, code: str) -> tuple[tuple[str, 
                 out[stmt.targets[0].id] = f"literal:{literal}"
     if not out:
         return ()
-    # A name that occurs once in the text is bound once: no walk needed (the usual case).
-    repeated = {name for name in out if code.count(name) > 1}
-    bound = dict.fromkeys(out, 1) | (_binding_counts(tree, repeated) if repeated else {})
     risky = names.mutation_candidates | names.deletes
     return tuple(
         (name, "static:" + source_hash(value))
@@ -204,7 +184,7 @@ def _functions(tree: ast.Module) -> tuple[tuple[str, frozenset[str], frozenset[s
     out = []
     for stmt in tree.body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            alone = _names(ast.Module(body=[stmt], type_ignores=[]))
+            alone, _ = _names(ast.Module(body=[stmt], type_ignores=[]))
             reads = alone.function_globals_read
             if isinstance(stmt, ast.ClassDef):
                 reads = reads | alone.reads

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .dynamic import SHELL_NAMESPACE_ATTRS, DynamicCalls, is_main_module
-from .helpers import argument_bases, base_name, target_names
+from .helpers import MUTATING_METHODS, argument_bases, base_name, target_names
 from .scope import COMP, FUNCTION, MODULE, NOW, Scope, param_names, scope_bindings
 
 # Expression walker operations (an explicit stack: AST depth never touches the C stack).
@@ -86,6 +86,7 @@ class ExpressionWalker(DynamicCalls):
             base = base_name(node)
             if base is not None:
                 self._candidate(base, scope)
+                self._visible_mutation(base, scope)
             if isinstance(node, ast.Attribute):
                 if is_main_module(node.value):
                     self._dyn("setattr on module")
@@ -107,6 +108,8 @@ class ExpressionWalker(DynamicCalls):
                 base = base_name(func.value)
                 if base is not None:
                     self._candidate(base, scope)  # `x.append(1)`, `x.a.b()`
+                    if func.attr in MUTATING_METHODS or _inplace(node):
+                        self._visible_mutation(base, scope)
                 self._dynamic_method(func, node, scope)
             ops.append((VISIT, func, scope))
         for arg in node.args:
@@ -116,6 +119,12 @@ class ExpressionWalker(DynamicCalls):
         for keyword in node.keywords:
             for name in argument_bases(keyword.value):
                 self._candidate(name, scope)
+            if keyword.arg == "out":  # numpy's `out=`: written in place
+                value = keyword.value
+                for target in value.elts if isinstance(value, ast.Tuple) else [value]:
+                    if isinstance(target, ast.Starred):
+                        target = target.value
+                    self._visible_mutation(base_name(target), scope)
             ops.append((VISIT, keyword.value, scope))
         stack.extend(reversed(ops))
 
@@ -231,3 +240,11 @@ _EXPR_HANDLERS: dict[type, Callable[[ExpressionWalker, Any, Scope, list[Op]], No
     ast.GeneratorExp: ExpressionWalker._x_comprehension,
     ast.DictComp: ExpressionWalker._x_comprehension,
 }
+
+
+def _inplace(call: ast.Call) -> bool:
+    """``obj.method(..., inplace=True)``: pandas' spelling of "change the receiver"."""
+    return any(
+        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in call.keywords
+    )

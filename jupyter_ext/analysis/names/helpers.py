@@ -8,6 +8,26 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "clear",
+        "update",
+        "sort",
+        "reverse",
+        "setdefault",
+        "add",
+        "discard",
+        "popitem",
+    }
+)
+"""Methods of the builtin containers that change their receiver: ``xs.append(1)`` is
+visible evidence of a mutation where ``df.head()`` is not."""
+
 
 def base_name(node: ast.expr) -> str | None:
     """The variable at the root of ``x``, ``x.a.b``, ``x[0].c`` or ``(y := x).a``; None

@@ -33,6 +33,12 @@ class CellNames:
     and arguments, bases of attribute/subscript stores and deletes, augmented-assignment
     targets, ``with`` context managers, and names the AST shows aliasing those.  The
     callee ``f`` of ``f(x)`` is in ``calls``, not here."""
+    visibly_mutated: frozenset[str] = EMPTY
+    """Global names the code itself shows changed in place while the cell runs: stores
+    into them (``x[i] = ...``, ``x.a = ...``, ``del x[i]``, ``x[i] += ...``), mutating
+    methods of the builtin containers, ``inplace=True`` and numpy's ``out=``.  Evidence
+    for the static checker, which has no digests; a subset of ``mutation_candidates``
+    as far as the code shows (aliases are not followed)."""
     calls: frozenset[str] = EMPTY
     """Global names called directly (``f(...)``, ``@f``) while the cell runs."""
     function_globals_read: frozenset[str] = EMPTY

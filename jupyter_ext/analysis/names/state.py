@@ -30,6 +30,10 @@ class AnalysisState:
         self.module = Scope(MODULE, None, flow=Flow())
         self.reads: set[str] = set()
         self.candidates: set[str] = set()
+        self.visibly_mutated: set[str] = set()
+        # Bindings and deletions of each name in any scope, for callers that need to
+        # know a name is bound exactly once (the static checker's literal digests).
+        self.binding_counts: dict[str, int] = {}
         self.calls: set[str] = set()
         self.fn_reads: set[str] = set()
         self.fn_writes: set[str] = set()
@@ -113,7 +117,16 @@ class AnalysisState:
             elif kind == LOCAL and owner.kind == COMP:
                 work.extend(owner.aliases.get(current, ()))
 
+    def _visible_mutation(self, name: str | None, scope: Scope) -> None:
+        """Record that the code itself shows ``name`` changed in place while the cell
+        runs (a store into it, a mutating method, ``inplace=True``, ``out=``).  Only
+        module-level names seen immediately count; no aliases are followed, so this
+        stays evidence, not suspicion."""
+        if name is not None and self._resolve(name, scope)[0] == NOW:
+            self.visibly_mutated.add(name)
+
     def _bind(self, name: str, scope: Scope, walrus: bool = False) -> None:
+        self.binding_counts[name] = self.binding_counts.get(name, 0) + 1
         if walrus:  # PEP 572: the target belongs to the enclosing non-comprehension scope
             while scope.kind == COMP and scope.parent is not None:
                 scope = scope.parent
@@ -129,6 +142,7 @@ class AnalysisState:
             self.fn_writes.add(name)
 
     def _unbind(self, name: str, scope: Scope) -> None:
+        self.binding_counts[name] = self.binding_counts.get(name, 0) + 1
         kind = scope.kind
         if kind == MODULE:
             self._flow_unbind(scope, name)

@@ -45,6 +45,8 @@ class StatementWalker(ExpressionWalker):
         base = base_name(target)
         if base is not None:
             self._candidate(base, scope)  # `x += [1]` may extend x in place
+            if not isinstance(target, ast.Name):
+                self._visible_mutation(base, scope)  # `x[i] += 1` stores into x
         self._expr(node.value, scope)
         if isinstance(target, ast.Name):
             self._bind(target.id, scope)

@@ -40,6 +40,7 @@ class Analyser(ControlFlowWalker):
             writes=frozenset(written),
             deletes=frozenset(deleted),
             mutation_candidates=frozenset(candidates),
+            visibly_mutated=frozenset(self.visibly_mutated),
             calls=frozenset(self.calls),
             function_globals_read=frozenset(self.fn_reads),
             function_globals_written=frozenset(self.fn_writes),
