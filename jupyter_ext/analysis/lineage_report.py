@@ -6,6 +6,7 @@ it is computed once here and only formatted differently.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .file_lineage import FileLineage
@@ -129,11 +130,15 @@ def format_lineage(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def graph_payload(graph: LineageGraph, snapshot: NotebookSnapshot | None) -> dict[str, Any]:
+def graph_payload(
+    graph: LineageGraph, snapshot: NotebookSnapshot | None, files: FileLineage | None = None
+) -> dict[str, Any]:
     """Cells and the variables flowing between them, for the panel's graph view.
 
     One node per cell (its last execution) or per execution without a cell id; one edge
     per (producer, consumer, name), flagged when the producer sits below the consumer.
+    With ``files``, a file one execution wrote and another read is an edge too, named by
+    the file's base name and carrying its full ``file`` path.
     """
     last: dict[str, ExecutionNode] = {}
     for node in graph.nodes():
@@ -168,5 +173,34 @@ def graph_payload(graph: LineageGraph, snapshot: NotebookSnapshot | None) -> dic
                     and src_pos > dst_pos,
                 }
             )
+    if files is not None:
+        edges.extend(_file_edges(last, files, snapshot))
     nodes.sort(key=lambda n: (n["position"] is None, n["position"] or 0, n["seq"] or 0))
     return {"nodes": nodes, "edges": edges}
+
+
+def _file_edges(
+    last: dict[str, ExecutionNode], files: FileLineage, snapshot: NotebookSnapshot | None
+) -> list[dict[str, Any]]:
+    edges = []
+    for key, node in last.items():
+        for path, writer in sorted(files.file_inputs(node.seq).items()):
+            if writer is None:
+                continue
+            source_key = writer.cell_id or f"exec:{writer.seq}"
+            if source_key == key:
+                continue
+            src_pos = snapshot.position(source_key) if snapshot else None
+            dst_pos = snapshot.position(key) if snapshot else None
+            edges.append(
+                {
+                    "from": source_key,
+                    "to": key,
+                    "name": os.path.basename(path) or path,
+                    "file": path,
+                    "out_of_order": src_pos is not None
+                    and dst_pos is not None
+                    and src_pos > dst_pos,
+                }
+            )
+    return edges

@@ -19,7 +19,8 @@ def request_handlers(recorder: Any) -> dict[str, RequestHandler]:
 
     def graph(data: dict[str, Any]) -> dict[str, Any]:
         with live.locked():
-            return {"graph": graph_payload(live.engine.graph, live.engine.notebook)}
+            files = FileLineage(live.records())
+            return {"graph": graph_payload(live.engine.graph, live.engine.notebook, files)}
 
     def lineage(data: dict[str, Any]) -> dict[str, Any]:
         from .lineage_query import lineage_of

@@ -386,6 +386,10 @@ def test_lineage_of_a_name_crosses_files_and_lineage_of_a_path_lists_its_users(
     answer = handlers["lineage"]({"path": "stage.csv"})["lineage"]
     assert answer["writers"] == [3, 5] and answer["readers"] == [4]
     assert handlers["lineage"]({"name": "total"})["lineage"]["files"][0]["path"] == path
+    edges = handlers["graph"]({})["graph"]["edges"]
+    assert {"from": "save", "to": "load", "name": "stage.csv", "file": path} in [
+        {k: e[k] for k in ("from", "to", "name", "file") if k in e} for e in edges
+    ]
 
 
 def test_default_exclusions_cover_history_runtime_caches_and_user_prefixes(

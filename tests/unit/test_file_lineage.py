@@ -130,3 +130,23 @@ def test_name_report_without_files_is_unchanged() -> None:
 def test_variables_only_records_have_no_file_events() -> None:
     files = FileLineage([var_record(1, "a", writes="x=1")])
     assert files.paths() == [] and files.of_execution(1) == ()
+
+
+def test_graph_payload_links_cells_through_files() -> None:
+    from jupyter_ext.analysis.lineage_report import graph_payload
+
+    graph, files = build(*PIPELINE)
+    plain = graph_payload(graph, None)
+    assert all("file" not in e for e in plain["edges"])
+    edges = graph_payload(graph, None, files)["edges"]
+    file_edges = [e for e in edges if "file" in e]
+    assert file_edges == [
+        {
+            "from": "save",
+            "to": "read",
+            "name": "stage.csv",
+            "file": "/d/stage.csv",
+            "out_of_order": False,
+        }
+    ]
+    assert [e for e in edges if "file" not in e] == plain["edges"]
