@@ -96,6 +96,8 @@ def default_excludes(
     for directory in extra:
         if directory:
             prefixes |= _both(os.path.expanduser(directory))
+    # An interpreter installed at / (some containers) or in $HOME must not hide every file.
+    prefixes -= {os.sep, os.path.realpath(os.sep), home, os.path.realpath(home)}
     return Excludes(files=frozenset(files), prefixes=tuple(sorted(prefixes)))
 
 

@@ -473,3 +473,16 @@ def test_a_deleted_working_directory_changes_nothing_the_user_sees(
     assert result.success and session.shell.user_ns["seen"] == "FileNotFoundError"
     assert [Path(f.path).name for f in session.last().files] == ["back.txt"]
     assert session.recorder.failures == 0
+
+
+def test_an_interpreter_installed_at_the_root_does_not_hide_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_ext.capture.file_state import default_excludes
+
+    monkeypatch.setattr(sys, "prefix", "/")  # as in some minimal container images
+    monkeypatch.setattr(sys, "exec_prefix", os.path.expanduser("~"))
+    excludes = default_excludes(None, None)
+    assert not excludes.excluded(os.path.realpath(tmp_path / "data.csv"))
+    assert not excludes.excluded(os.path.realpath(os.path.expanduser("~/project/data.csv")))
+    assert excludes.excluded("/proc/self/status")
