@@ -121,6 +121,8 @@ def _run(args: argparse.Namespace, tasks: list[Any]) -> tuple[Any, str]:
                 outcome = run_points(handle.executor, tasks, on_result, handle.health)
             finally:
                 bar.close()
+            if outcome.interrupted and handle.abort is not None:
+                handle.abort()
             return outcome, handle.label
     except SchedulerUnreachable as exc:
         raise UsageError(str(exc)) from exc
@@ -156,7 +158,9 @@ def _report(
                       file=sys.stderr)  # fmt: skip
                 return EXIT_FAILED
     if outcome.interrupted:
-        print("jupyter-ext: interrupted; points not started were cancelled", file=sys.stderr)
+        print(
+            "jupyter-ext: interrupted; unfinished points were stopped or cancelled", file=sys.stderr
+        )
     if outcome.lost:
         print(
             f"jupyter-ext: {tally['not run']} point(s) did not run: {outcome.lost}; "

@@ -28,6 +28,8 @@ class ExecutorHandle:
     label: str
     """``processes (2 workers)`` or ``dask tcp://...`` for the summary."""
     health: Callable[[], str | None] | None = None
+    abort: Callable[[], None] | None = None
+    """Stop running points now (after Ctrl-C), instead of waiting for them to finish."""
 
 
 def default_workers() -> int:
@@ -38,13 +40,24 @@ def default_workers() -> int:
 def local_processes(workers: int) -> Iterator[ExecutorHandle]:
     import multiprocessing
 
-    pool = cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-    )
+    context = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    aborted: list[bool] = []
+
+    def abort() -> None:
+        # concurrent.futures has no public way to stop running work before Python 3.14;
+        # its worker processes are terminated here, and each point's kernel exits when
+        # it sees its parent gone (ipykernel's parent poller).
+        aborted.append(True)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.terminate()
+
     try:
-        yield ExecutorHandle(pool, f"processes ({workers} worker{'s' if workers != 1 else ''})")
+        label = f"processes ({workers} worker{'s' if workers != 1 else ''})"
+        yield ExecutorHandle(pool, label, abort=abort)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not aborted, cancel_futures=True)
 
 
 @contextmanager

@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +185,42 @@ def test_a_crashed_worker_leaves_its_points_not_run_and_keeps_completed_ones(
     assert "did not run" in done.stderr and "worker process died" in done.stderr
     assert record_of(Path(points[0]["output"]))["parameters"]["n"] == 1
     assert points[1]["run_id"] is None and points[2]["output"] is None
+
+
+def _kernels_recording_into(store: Path) -> list[int]:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if process.environ().get("JUPYTER_EXT_STORE") == str(store):
+                found.append(process.pid)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def test_ctrl_c_stops_the_sweep_promptly_and_leaves_no_kernel_behind(tmp_path: Path) -> None:
+    store = tmp_path / "runs.sqlite"
+    nb = sweep_notebook(tmp_path / "train.ipynb")
+    (tmp_path / "grid.yaml").write_text("n: [1, 2, 4]\nwait: [120]\n")
+    env = dict(os.environ, JUPYTER_EXT_STORE=str(store))
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_ext.cli.main", "sweep", str(nb), "-f", "grid.yaml",
+         "--workers", "1", "-o", "out", "--summary-json", "summary.json"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not store.exists():  # the first kernel records
+        time.sleep(0.2)
+    assert store.exists(), "the first point never started"
+    time.sleep(1)
+    os.killpg(sweep.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = sweep.communicate(timeout=60)  # far less than the 120 s the point sleeps
+    assert sweep.returncode == 1
+    assert "interrupted" in err and "Traceback" not in err
+    points = summary(tmp_path / "summary.json")["points"]
+    assert [p["status"] for p in points] == ["not run", "not run", "not run"]
+    time.sleep(3)  # a kernel notices its parent is gone within a second
+    assert _kernels_recording_into(store) == []

@@ -1,0 +1,154 @@
+"""Wall time of an 8-point ``jupyter-ext sweep``: one after another, a local pool, Dask.
+
+Each point runs a notebook whose cells do about 1.5 s of pure-Python CPU work, through
+the same machinery a user's sweep uses (papermill with the recording engine, one output
+notebook and one stored run per point). Three ways, as subprocesses of the real CLI:
+
+* sequential: ``sweep --workers 1`` (the points one after another);
+* local pool: ``sweep --workers 2`` (``ProcessPoolExecutor``);
+* Dask: ``sweep --scheduler ADDRESS`` on a ``LocalCluster(n_workers=2,
+  threads_per_worker=1, processes=True)`` started once by this script (its start-up is
+  reported apart: a user's cluster is usually already running).
+
+Rounds alternate the three (shuffled) so machine noise hits all alike; medians and
+ratios are reported. Target: the local pool at least 1.7x faster than sequential.
+
+    python benchmarks/sweep.py [--rounds N] [--points 8] [--out benchmarks/results/sweep.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from _machine import machine_lines
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WORK = (
+    "def burn(n):\n"
+    "    total = 0\n"
+    "    for i in range(n):\n"
+    "        total += (i * seed) % 7\n"
+    "    return total\n"
+    "result = burn(work)"
+)
+
+
+def calibrate(seconds: float) -> int:
+    """Loop iterations of ``burn`` taking about ``seconds`` here, measured once."""
+    n = 200_000
+    namespace: dict[str, object] = {"seed": 3}
+    exec(WORK.replace("result = burn(work)", ""), namespace)
+    burn = namespace["burn"]
+    start = time.perf_counter()
+    burn(n)  # type: ignore[operator]
+    elapsed = time.perf_counter() - start
+    return int(n * seconds / elapsed)
+
+
+def notebook(path: Path, work: int) -> Path:
+    nb = new_notebook(
+        cells=[
+            new_code_cell(f"seed = 1\nwork = {work}"),
+            new_code_cell(WORK),
+            new_code_cell("summary = {'seed': seed, 'result': result}"),
+        ]
+    )
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+def wall(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=1800)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--points", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=1.5, help="CPU work per point")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sweep.txt")
+    args = parser.parse_args()
+
+    from distributed import LocalCluster
+
+    work = calibrate(args.seconds)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        nb = notebook(tmp / "burn.ipynb", work)
+        (tmp / "grid.yaml").write_text(f"seed: {list(range(1, args.points + 1))}\n")
+        env = dict(os.environ, JUPYTER_EXT_STORE=str(tmp / "runs.sqlite"))
+        base = [sys.executable, "-m", "jupyter_ext.cli.main", "sweep", str(nb), "-f", "grid.yaml"]
+        started = time.perf_counter()
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        cluster_start = time.perf_counter() - started
+        commands = {
+            "sequential (--workers 1)": [*base, "--workers", "1", "-o", "seq"],
+            "local pool (--workers 2)": [*base, "--workers", "2", "-o", "pool"],
+            "dask LocalCluster (2 workers)": [
+                *base, "--scheduler", cluster.scheduler_address, "-o", "dask",
+            ],
+        }  # fmt: skip
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        try:
+            for _ in range(args.rounds):
+                order = list(commands)
+                random.shuffle(order)
+                for label in order:
+                    times[label].append(wall(commands[label], env, tmp))
+                    print(f"{label}: {times[label][-1]:.1f} s", flush=True)
+        finally:
+            cluster.close()
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    sequential = medians["sequential (--workers 1)"]
+    pool = medians["local pool (--workers 2)"]
+    dask = medians["dask LocalCluster (2 workers)"]
+    lines = [
+        f"jupyter-ext sweep: {args.points} points of ~{args.seconds:g} s CPU work each "
+        "(median wall time of the CLI, subprocesses alternated)",
+        *machine_lines(),
+        f"date: {datetime.date.today().isoformat()}, rounds: {args.rounds}",
+        "",
+        f"{'executor':<32} {'median s':>9} {'speed-up':>9}  runs",
+    ]
+    for label, value in medians.items():
+        runs = ", ".join(f"{t:.1f}" for t in times[label])
+        lines.append(f"{label:<32} {value:>9.1f} {sequential / value:>8.2f}x  {runs}")
+    lines += [
+        "",
+        f"local pool vs sequential: {sequential / pool:.2f}x (target >= 1.7x)",
+        f"dask vs local pool: {dask - pool:+.1f} s ({dask / pool:.2f}x the pool's time)",
+        f"LocalCluster start-up (not in the times above): {cluster_start:.1f} s",
+    ]
+    text = "\n".join(lines) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
