@@ -122,14 +122,31 @@ def typed_parameters(args: argparse.Namespace, path: Path) -> dict[str, Any]:
 
 
 def read_notebook(path: Path) -> Any:
-    """The notebook at ``path``, or a one-line :class:`UsageError`."""
+    """The notebook at ``path``, or a one-line :class:`UsageError`.
+
+    nbformat reads any JSON (``null``, a list, cells that are numbers) and fails later
+    with a traceback deep in the command, so the file is first vetted by the static
+    checker's reader, which names what is wrong in one phrase.
+    """
     import nbformat
+
+    from ..bridge.static_notebook import NotebookError, load_notebook, notebook_cells
 
     if not path.is_file():
         raise UsageError(f"{path}: no such notebook")
     try:
+        notebook_cells(load_notebook(path))
         return nbformat.read(path, as_version=4)
-    except (OSError, ValueError, nbformat.ValidationError) as exc:
+    except NotebookError as exc:
+        raise UsageError(f"{path}: not a readable notebook ({exc})") from exc
+    except (
+        OSError,
+        ValueError,
+        nbformat.ValidationError,
+        AttributeError,
+        TypeError,
+        KeyError,
+    ) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise UsageError(f"{path}: not a readable notebook ({first[:200]})") from exc
 

@@ -15,10 +15,8 @@ import contextlib
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from hypothesis import strategies as st
 from jupyter_ext.bridge.static import ALL_CODES, CheckResult, check_notebook
 from jupyter_ext.cli.main import main
 
+from .bounds import time_bound
 from .notebook_strategies import json_documents, mutated_notebooks, valid_notebooks
 
 SECONDS_PER_FILE = 10
@@ -39,26 +38,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=False,
 )
-
-
-class Hang(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def time_bound(seconds: float) -> Iterator[None]:
-    """Fail (rather than wait forever) when the body runs longer than ``seconds``."""
-
-    def expire(signum: int, frame: Any) -> None:
-        raise Hang(f"still running after {seconds}s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def check_bytes(tmp: Path, data: bytes) -> CheckResult:
