@@ -107,6 +107,7 @@ def _run(args: argparse.Namespace, tasks: list[Any]) -> tuple[Any, str]:
 
     try:
         with _executor(args) as handle:
+            _clear_previous_outputs(tasks)
             print(
                 f"Sweeping {Path(args.notebook).name}: {len(tasks)} points on {handle.label}",
                 file=sys.stderr,
@@ -126,6 +127,20 @@ def _run(args: argparse.Namespace, tasks: list[Any]) -> tuple[Any, str]:
             return outcome, handle.label
     except SchedulerUnreachable as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _clear_previous_outputs(tasks: list[Any]) -> None:
+    """Remove this sweep's own output files left by an earlier sweep into the same folder.
+
+    Each point overwrites its file anyway; removing them first means a file present
+    afterwards was written by this sweep, never a stale result next to a point that did
+    not run this time.
+    """
+    for task in tasks:
+        try:
+            Path(task.output).unlink(missing_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{task.output}: cannot replace the output ({exc.strerror})") from exc
 
 
 def _report(

@@ -174,6 +174,9 @@ def test_a_crashed_worker_leaves_its_points_not_run_and_keeps_completed_ones(
     (tmp_path / "grid.yaml").write_text(
         "points:\n  - {n: 1}\n  - {n: 2, crash: true}\n  - {n: 4}\n"
     )
+    stale = tmp_path / "out" / "train-3-n=4.ipynb"  # left by an earlier sweep
+    stale.parent.mkdir()
+    stale.write_text("{}")
     done = jx(
         "sweep", str(nb), "-f", "grid.yaml", "--workers", "1", "-o", "out",
         "--summary-json", "summary.json", store=store, cwd=tmp_path,
@@ -185,6 +188,7 @@ def test_a_crashed_worker_leaves_its_points_not_run_and_keeps_completed_ones(
     assert "did not run" in done.stderr and "worker process died" in done.stderr
     assert record_of(Path(points[0]["output"]))["parameters"]["n"] == 1
     assert points[1]["run_id"] is None and points[2]["output"] is None
+    assert not stale.exists()  # no old result next to a point that did not run
 
 
 def _kernels_recording_into(store: Path) -> list[int]:
