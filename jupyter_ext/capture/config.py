@@ -67,8 +67,8 @@ class JupyterExt(Configurable):
     file_exclude = List(
         Unicode(),
         help="Further directories whose files are never recorded (the store, IPython's "
-        "history, the Python installation, system and cache directories are always left "
-        "out).",
+        "history, the Python installation, system directories and plotting libraries' "
+        "font caches are always left out).",
     ).tag(config=True)
 
 

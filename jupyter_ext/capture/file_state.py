@@ -7,9 +7,10 @@ Runs after the cell, never inside the audit hook.  The rules:
 - Paths are made absolute with symlinks resolved, and the modes a cell used on one file
   merge into one entry (read and write, or ``r+``, make ``update``).
 - What is not the notebook's data is left out: the run store and its journals, IPython's
-  history, the interpreter and its packages, module sources and bytecode, system and
-  cache directories, Jupyter's runtime files, directories, plus prefixes the user
-  configures (``JupyterExt.file_exclude``).
+  history, the interpreter and its packages, module sources and bytecode, system
+  directories, font and config caches of plotting libraries, Jupyter's runtime files and
+  IPython's profile, directories, plus prefixes the user configures
+  (``JupyterExt.file_exclude``).
 - Only regular files are read, through a non-blocking descriptor checked to be the file
   that was stat'ed, so a FIFO, a device or a file swapped under us is never read or
   waited on.  Content is streamed through xxh3 up to a byte budget; beyond it the digest
@@ -90,7 +91,14 @@ def default_excludes(
     if os.name == "posix":
         prefixes |= set(_SYSTEM)
     home = os.path.expanduser("~")
-    prefixes |= _both(os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"))
+    # Plotting libraries' font and config caches, read on import; data caches under the
+    # same directory (downloaded datasets, model weights) are inputs and stay recorded.
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    for tool in ("matplotlib", "fontconfig"):
+        prefixes |= _both(os.path.join(cache, tool))
+    for config in (os.environ.get("MPLCONFIGDIR"), os.path.join(home, ".matplotlib")):
+        if config:
+            prefixes |= _both(config)
     for directory in _jupyter_dirs():
         prefixes |= _both(directory)
     for directory in extra:
