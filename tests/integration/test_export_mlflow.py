@@ -182,3 +182,53 @@ def test_without_mlflow_installed_the_user_is_told_what_to_install(
     assert done.stderr.strip() == (
         'jupyter-ext: MLflow is not installed: pip install "jupyter-ext[mlflow]"'
     )
+
+
+# -- the record-to-MLflow mapping, pure (no kernel, no MLflow) --------------------------------
+
+
+def test_payload_maps_a_record_without_adding_anything() -> None:
+    from jupyter_ext.export.run_payload import build_payload
+
+    record = {
+        "schema": "jupyter_ext.run/1",
+        "run_id": "r1",
+        "started_at": 100.0,
+        "ended_at": None,
+        "notebook": {"path": "/w/train.ipynb", "content_hash": "h"},
+        "kernel": "ipykernel 7",
+        "parameters": {"lr": 0.1, "name": "x", "layers": [1, 2]},
+        "environment": {
+            "packages": {"Zeta": "1", "alpha": "2"},
+            "git": {"commit": "abc", "branch": None, "dirty": True, "remote": None},
+        },
+        "executions": [
+            {"seq": 1, "cell_id": "a", "status": "ok", "start": 100.0, "duration": 1.0,
+             "variables": [{"name": "x", "type": "int", "digest": "d1"},
+                           {"name": "tmp", "type": "int", "digest": "d9"}]},
+            {"seq": 2, "cell_id": "b", "status": "error", "error_type": "KeyError",
+             "start": 101.0, "duration": 0.5,
+             "variables": [{"name": "x", "type": "int", "digest": "d2", "mutated": True},
+                           {"name": "tmp", "type": "int", "digest": None, "deleted": True}]},
+        ],
+    }  # fmt: skip
+    findings = [{"kind": "stale"}, {"kind": "stale"}, {"kind": "edited"}]
+    payload = build_payload(record, findings)
+    assert payload.params == {"lr": "0.1", "name": "x", "layers": "[1, 2]"}
+    assert payload.status == "FAILED"
+    assert (payload.start_ms, payload.end_ms) == (100_000, 101_500)  # no end: last execution's
+    assert payload.run_name == "train r1"
+    tags = payload.tags
+    assert tags["mlflow.source.git.commit"] == "abc"
+    assert "mlflow.source.git.branch" not in tags  # detached: no branch, not "None"
+    assert tags["jupyter_ext.git.dirty"] == "true"
+    assert tags["jupyter_ext.findings.stale"] == "2"
+    assert tags["jupyter_ext.findings.edited"] == "1"
+    assert tags["jupyter_ext.findings.total"] == "3"
+    assert tags["jupyter_ext.error_types"] == "KeyError"
+    assert payload.artifacts["requirements.txt"] == "alpha==2\nZeta==1\n"
+    final = json.loads(payload.artifacts["digests.json"])["final"]
+    assert final == {"x": {"digest": "d2", "type": "int", "seq": 2, "cell_id": "b"}}
+    # the combined state digest depends on the final digests only
+    same = build_payload({**record, "run_id": "r2"}, [])
+    assert same.tags["jupyter_ext.digests.state"] == tags["jupyter_ext.digests.state"]
