@@ -9,8 +9,9 @@ credentials. A notebook then reads them into variables (as user code does), thro
 ``jupyter-ext run`` and in a real kernel whose panel comm asks for everything it can
 (state, graph, lineage, variables, timeline, run, history). Every byte written or sent
 is scanned: the SQLite store with its WAL and shared memory, the output notebook, the
-run record, ``runs``/``show`` output, every comm message, ``%track``/``%hygiene``
-output. Leaks: 0. A positive control proves the scanner finds a canary where one is.
+run record, ``runs``/``show`` output, the MLflow run it is exported to (database and
+artifacts), every comm message, ``%track``/``%hygiene``/``%lineage`` output. Leaks: 0.
+A positive control proves the scanner finds a canary where one is.
 """
 
 from __future__ import annotations
@@ -169,13 +170,23 @@ def test_headless_run_leaks_no_secret(tmp_path: Path) -> None:
     assert record["environment"]["env"]["CONDA_DEFAULT_ENV"] == "<redacted>"
     assert record["environment"]["git"]["remote"] == "https://git.example.com/team/repo.git"
 
+    # Exported to MLflow, output notebook attached: the database and artifacts too.
+    tracking = f"sqlite:///{store_dir / 'mlflow.db'}"
+    export = cli(["export", "mlflow", "out.ipynb", "--tracking-uri", tracking,
+                  "--store", str(store)], env, work)  # fmt: skip
+    assert export.returncode == 0, export.stderr[-3000:]
+
     blobs = written_files(work, store_dir, since=started)
     assert str(store) in blobs and any(p.endswith("out.ipynb") for p in blobs)
+    exported = [p for p in blobs if "mlflow" in p or "mlruns" in p]
+    assert any(p.endswith("mlflow.db") for p in exported)
+    assert any(p.endswith("out.ipynb") and "mlruns" in p for p in exported), exported
     blobs |= {
         "run stdout": run.stdout.encode(),
         "run stderr": run.stderr.encode(),
         "runs --json": runs.stdout.encode(),
         "show --json --source": show.stdout.encode(),
+        "export mlflow": (export.stdout + export.stderr).encode(),
     }
     assert leaks(canaries, blobs) == []
     print(
