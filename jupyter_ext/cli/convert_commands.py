@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,22 @@ def _command(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
 def cmd_to_module(args: argparse.Namespace) -> int:
     from ..convert.export import ConversionError, Options, convert_notebook
 
     notebook = Path(args.notebook)
-    read_notebook(notebook)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbformat's advice on missing ids
+        read_notebook(notebook)
     if args.runs < 1:
         raise UsageError(f"--runs must be at least 1, not {args.runs}")
     bar = {"desc": f"{notebook.name} (recording)", "disable": None, "leave": False,
@@ -75,14 +87,23 @@ def cmd_to_module(args: argparse.Namespace) -> int:
         done = convert_notebook(notebook, options)
     except ConversionError as exc:
         raise UsageError(str(exc)) from exc
+    except (KeyboardInterrupt, UsageError):
+        raise
+    except Exception as exc:  # a bug must cost one line, not a traceback
+        print(
+            f"jupyter-ext: {notebook}: internal error while converting "
+            f"({type(exc).__name__}: {_one_line(exc)})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     plan = done.plan
     if done.paired is not None:
         print(f"paired {notebook} with {done.paired} (py:percent)")
     shown = len(plan.returns) + len(plan.maybe_returns)
     print(
-        f"wrote {done.module}: {len(plan.imports)} imports and {len(plan.definitions)} "
-        f"definitions at module level; run() takes {len(plan.parameters)} parameters and "
-        f"returns {shown} values"
+        f"wrote {done.module}: {_count(len(plan.imports), 'import')} and "
+        f"{_count(len(plan.definitions), 'definition')} at module level; run() takes "
+        f"{_count(len(plan.parameters), 'parameter')} and returns {_count(shown, 'value')}"
     )
     for report in plan.reports:
         print(f"{notebook}: {report.message()}")

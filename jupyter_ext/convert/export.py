@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +53,26 @@ class Conversion:
 
 
 def code_cells(nb: Any) -> list[CellInput]:
-    return [
-        CellInput(i, c.get("id"), c.source, tuple(c.get("metadata", {}).get("tags") or ()))
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code"
-    ]
+    """The code cells, read defensively: a hand-edited notebook may have odd fields."""
+    out = []
+    for index, cell in enumerate(nb.get("cells") or []):
+        if not isinstance(cell, Mapping) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source")
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        metadata = cell.get("metadata")
+        tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
+        cell_id = cell.get("id")
+        out.append(
+            CellInput(
+                index,
+                cell_id if isinstance(cell_id, str) else None,
+                source if isinstance(source, str) else "",
+                tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+            )
+        )
+    return out
 
 
 def order_findings(notebook: Path) -> list[dict[str, Any]]:
@@ -129,7 +145,14 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
             paired = pair_notebook(notebook)
         except PairingError as exc:
             raise ConversionError(str(exc)) from exc
-    nb = nbformat.read(notebook, as_version=4)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's advice on missing ids
+            nb = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError, nbformat.ValidationError) as exc:
+        raise ConversionError(
+            f"{notebook}: not a readable notebook ({_last_line(str(exc))})"
+        ) from exc
     plan, text = module_source(notebook, nb)
     _write(output, text)
     if not options.record:

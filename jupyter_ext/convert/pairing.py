@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from pathlib import Path
 
 PERCENT = "py:percent"
@@ -28,7 +29,9 @@ def pair_notebook(notebook: Path) -> Path:
     from jupytext.cli import jupytext as jupytext_cli
 
     try:
-        nb = jupytext.read(notebook)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = jupytext.read(notebook)
     except Exception as exc:
         raise PairingError(f"{notebook}: jupytext cannot read it ({_line(exc)})") from exc
     current = nb.metadata.get("jupytext", {}).get("formats") or "ipynb"
@@ -38,7 +41,12 @@ def pair_notebook(notebook: Path) -> Path:
     args = ["--set-formats", ",".join(formats), "--quiet", str(notebook)]
     out = io.StringIO()
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore")  # nbformat's advice on ids, not ours to give
             code = jupytext_cli(args)
     except (Exception, SystemExit) as exc:
         raise PairingError(f"{notebook}: jupytext could not pair it ({_line(exc)})") from exc

@@ -142,3 +142,29 @@ def test_help_is_fast_and_names_the_command() -> None:
     )  # fmt: skip
     assert done.returncode == 0
     assert "--strict" in done.stdout and "--testbook" in done.stdout
+
+
+def test_odd_but_readable_notebooks_convert_without_noise(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cell = {"cell_type": "code", "metadata": {"tags": "parameters"}, "outputs": []}
+    doc = {
+        "cells": [
+            {**cell, "source": ["x = 1\n", "y = x + 1"], "execution_count": None},
+            {**cell, "source": "%%time\n" + "(" * 200, "execution_count": 2},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,  # ids missing although 4.5 requires them
+    }
+    (work / "odd.ipynb").write_text(json.dumps(doc))
+    # jupytext will not write an invalid notebook: one line, exit 2
+    assert main(["to-module", "odd.ipynb", "-o", "odd_mod.py", "--no-record"]) == 2
+    assert capsys.readouterr().err == (
+        "jupyter-ext: odd.ipynb: jupytext could not pair it ('parameters' is not of type 'array')\n"
+    )
+    assert main(["to-module", "odd.ipynb", "-o", "odd_mod.py", "--no-record", "--no-pair"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "cell 2: unparsed: `(((" in captured.out
+    compile((work / "odd_mod.py").read_text(), "odd_mod.py", "exec")
