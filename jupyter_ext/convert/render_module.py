@@ -7,24 +7,28 @@ are, since indenting them would change the string's value.
 
 from __future__ import annotations
 
+import ast
 import io
 import textwrap
 import tokenize
 from collections.abc import Iterable, Sequence
 
 from .plan import ModulePlan, Parameter
+from .units import Unit
 
 INDENT = "    "
 
 
 def render_module(plan: ModulePlan, notebook_name: str) -> str:
     """The module's source (valid Python; ``ruff format`` may tidy it)."""
-    parts = [
-        _header(plan, notebook_name),
-        "\n".join(["from typing import Any", *plan.extra_imports]),
-    ]
-    if plan.imports:
-        parts.append("\n".join(u.text.lstrip("\n") for u in plan.imports))
+    future = [u for u in plan.imports if _is_future(u)]
+    imports = [u for u in plan.imports if not _is_future(u)]
+    parts = [_header(plan, notebook_name)]
+    if future:  # must come first
+        parts.append("\n".join(u.text.lstrip("\n") for u in future))
+    parts.append("\n".join(["from typing import Any", *plan.extra_imports]))
+    if imports:
+        parts.append("\n".join(u.text.lstrip("\n") for u in imports))
     text = "\n\n".join(parts) + "\n"
     cell: int | None = None
     for unit in plan.definitions:
@@ -34,6 +38,10 @@ def render_module(plan: ModulePlan, notebook_name: str) -> str:
         text += f"\n\n{unit.text.lstrip(chr(10))}\n"
     text += "\n\n" + _run(plan) + "\n"
     return text
+
+
+def _is_future(unit: Unit) -> bool:
+    return all(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in unit.nodes)
 
 
 def _header(plan: ModulePlan, notebook_name: str) -> str:

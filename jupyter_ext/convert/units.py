@@ -60,6 +60,8 @@ def split_cell(cell: CellInput, code: str | None = None) -> tuple[list[Unit], li
     try:
         source = transform(text)
         tree = ast.parse(source)
+        # what parses but cannot run in a cell (`return`, `yield` at top level)
+        compile(tree, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except SyntaxError as exc:
         why = f"does not parse ({exc.msg}, line {exc.lineno}): fix the cell"
         return _left_out(cell, first_line(text), why, "unparsed")

@@ -163,3 +163,25 @@ def test_a_parameter_default_that_reads_names_stays_in_run() -> None:
     assert [u.text for u in plan.body] == ["end = start + len('ab')"]
     assert [(r.kind, r.code) for r in plan.reports] == [("kept_in_run", "end = start + len('ab')")]
     assert "reads `start`" in plan.reports[0].reason
+
+
+def test_top_level_return_is_reported_not_run() -> None:
+    texts, reports = split("x = 1\nreturn x")
+    assert reports == [("unparsed", "x = 1")]
+    assert "'return' outside function" in texts[0]
+
+
+def test_future_imports_come_first_and_the_module_compiles() -> None:
+    from jupyter_ext.convert.plan import plan_module
+    from jupyter_ext.convert.render_module import render_module
+
+    cells = [
+        CellInput(0, "a", "import os"),
+        CellInput(
+            1, "b", "from __future__ import annotations\n\ndef f(x: Later) -> int:\n    return 1"
+        ),
+    ]
+    module = render_module(plan_module(cells), "nb.ipynb")
+    tree = ast.parse(module)
+    assert isinstance(tree.body[1], ast.ImportFrom) and tree.body[1].module == "__future__"
+    compile(module, "nb.py", "exec")
