@@ -139,7 +139,7 @@ def add_parsers(sub: Any) -> None:
         "is reported with its cell and marked in the module. Exit codes: 0 converted, "
         "1 the notebook run failed (or --strict and something was reported), 2 bad input.",
     )
-    p.add_argument("notebook", metavar="NB")
+    p.add_argument("notebook", metavar="NB", help="the notebook to convert (.ipynb)")
     p.add_argument("-o", "--output", required=True, metavar="PATH.py", help="module to write")
     p.add_argument(
         "-t",
@@ -172,6 +172,12 @@ def add_parsers(sub: Any) -> None:
     )
     add_parameter_options(p)
     p.add_argument("--kernel", metavar="NAME", help="kernel name (default: the notebook's)")
-    p.add_argument("--timeout", type=float, default=600, metavar="S", help="per-cell timeout")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        metavar="S",
+        help="per-cell timeout in seconds (default 600)",
+    )
     add_store_option(p)
     p.set_defaults(func=cmd_to_module)
