@@ -7,10 +7,11 @@ transformations, plots saved as ``display_data`` PNG outputs, printed tables, ma
 between steps, a few cells re-run out of order, gaps in the counts), each with its own
 variable names and constants so that no cache is shared between notebooks, and measures:
 
-- notebooks per second for ``check_notebook`` in one process, one thread (the target is
-  200/s for 50-cell notebooks), after one warm-up notebook (imports, IPython's
-  transformer) that is reported separately; best and median of ``--repeats`` passes,
-  each with cold caches, since a shared machine's load makes single passes noisy;
+- notebooks per second for ``check_paths`` (what ``jupyter-ext check`` runs) in one
+  process, one thread (the target is 200/s for 50-cell notebooks), after one warm-up
+  notebook (imports, IPython's transformer) that is reported separately; best and
+  median of ``--repeats`` passes, each with cold caches, since a shared machine's
+  load makes single passes noisy;
 - the same for 10-, 100- and 500-cell notebooks (does the cost follow the cells?);
 - one cold ``jupyter-ext check DIR`` process over all of them (start-up included);
 - optionally, pynblint (``--pynblint``: its executable, installed in a separate
@@ -42,7 +43,7 @@ if str(HERE.parent) not in sys.path:
 
 from _machine import machine_lines  # noqa: E402
 
-from jupyter_ext.bridge.static import check_notebook  # noqa: E402
+from jupyter_ext.bridge.static import check_notebook, check_paths  # noqa: E402
 
 PNG = base64.b64encode(os.urandom(6_000)).decode()  # a small plot's worth of payload
 
@@ -134,14 +135,14 @@ def write_set(directory: Path, count: int, n_cells: int, first_seed: int) -> lis
 
 
 def in_process(paths: list[Path]) -> tuple[float, int]:
-    """Seconds to check every path in this process, and the number of findings."""
-    findings = 0
+    """Seconds to check every path in this process, as ``jupyter-ext check`` does (one
+    ``check_paths`` call), and the number of findings."""
     started = time.perf_counter()
-    for path in paths:
-        result = check_notebook(path)
-        assert result.error is None, (path, result.error)
-        findings += len(result.findings)
-    return time.perf_counter() - started, findings
+    results = check_paths(paths)
+    elapsed = time.perf_counter() - started
+    for result in results:
+        assert result.error is None, (result.path, result.error)
+    return elapsed, sum(len(result.findings) for result in results)
 
 
 def timed_process(command: list[str]) -> tuple[float, int]:

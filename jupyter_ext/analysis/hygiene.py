@@ -191,7 +191,9 @@ class HygieneEngine:
             if before is not None and before.source == cell.source:
                 hashes[cell.id] = self._snap_hash[cell.id]
             else:
-                hashes[cell.id] = source_hash(cell.source)
+                # Only code cells are ever compared with an executed source's hash.
+                code = cell.cell_type == "code"
+                hashes[cell.id] = source_hash(cell.source) if code else ""
                 edited.add(cell.id)
             if same_layout and old is not None:
                 was = old.cells[i]

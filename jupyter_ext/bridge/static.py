@@ -56,8 +56,10 @@ be judged gives a :class:`CheckResult` with a one-line ``error``.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,17 +139,32 @@ def check_paths(
     ``.ipynb_checkpoints``), each file once, in the order given.  Never raises."""
     out: list[CheckResult] = []
     seen: set[str] = set()
-    for given in paths:
-        for path, problem in _expand(Path(given)):
-            key = str(path)
-            if key in seen:
-                continue
-            seen.add(key)
-            if problem is not None:
-                out.append(CheckResult(key, (), problem))
-            else:
-                out.append(check_notebook(path, select=select, ignore=ignore))
+    with _rare_collections():
+        for given in paths:
+            for path, problem in _expand(Path(given)):
+                key = str(path)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if problem is not None:
+                    out.append(CheckResult(key, (), problem))
+                else:
+                    out.append(check_notebook(path, select=select, ignore=ignore))
     return out
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Checking allocates millions of short-lived AST nodes that form no cycles, so
+    reference counting frees them; Python's cyclic collector, run every 700 net
+    allocations by default, then takes about a tenth of the time for nothing.  Run it
+    less often during a batch and restore the caller's setting after."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 100_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _expand(path: Path) -> list[tuple[Path, str | None]]:

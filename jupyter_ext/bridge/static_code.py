@@ -64,6 +64,8 @@ class CodeFacts:
     """(line, module) of top-level imports."""
     only_setup: bool
     """The cell holds nothing but imports, docstrings, comments and magics."""
+    source_hash: str
+    """:func:`~jupyter_ext.core.ids.source_hash` of the source, computed once with the rest."""
 
 
 def python_code(source: str) -> str:
@@ -108,7 +110,9 @@ def code_facts(source: str) -> CodeFacts:
         code = _transformed(source)
         tree = _parse(code) if code != source else None
     if tree is None:  # analyse() says why (syntax error, too deep...)
-        return CodeFacts(analyse(code), frozenset(), (), (), frozenset(), (), (), False)
+        return CodeFacts(
+            analyse(code), frozenset(), (), (), frozenset(), (), (), False, source_hash(source)
+        )
     names, bound = _names(tree)
     return CodeFacts(
         names=names,
@@ -125,6 +129,7 @@ def code_facts(source: str) -> CodeFacts:
         absolute_paths=_absolute_paths(tree) if _PATH_HINT.search(code) else (),
         imports=_imports(tree),
         only_setup=all(_is_setup(stmt) for stmt in tree.body),
+        source_hash=source_hash(source),
     )
 
 

@@ -33,7 +33,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..analysis.snapshot import CellSnapshot, NotebookSnapshot
-from ..core.ids import source_hash
 from ..core.records import ExecutionRecord, Status, VariableState
 from .static_code import CodeFacts, code_facts
 from .static_notebook import NbCell, notebook_cells
@@ -92,7 +91,7 @@ def records_for_cells(cells: list[NbCell], facts: FactsOf = code_facts) -> list[
                 seq=seq,
                 cell_id=cell.id,
                 execution_count=cell.execution_count,
-                source_hash=source_hash(cell.source),
+                source_hash=cell_facts.source_hash,
                 source=cell.source,
                 started_at=0.0,
                 duration=0.0,
