@@ -94,6 +94,7 @@ def main() -> None:
 
     from distributed import LocalCluster
 
+    load_before = os.getloadavg()
     work = calibrate(args.seconds)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -132,6 +133,10 @@ def main() -> None:
         "(median wall time of the CLI, subprocesses alternated)",
         *machine_lines(),
         f"date: {datetime.date.today().isoformat()}, rounds: {args.rounds}",
+        "load average (1, 5, 15 min) before: {:.1f} {:.1f} {:.1f}, after: {:.1f} {:.1f} {:.1f} "
+        "(other work on the machine competes for the same cores)".format(
+            *load_before, *os.getloadavg()
+        ),
         "",
         f"{'executor':<32} {'median s':>9} {'speed-up':>9}  runs",
     ]
