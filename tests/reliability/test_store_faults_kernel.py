@@ -76,6 +76,15 @@ class Session:
             self.run(code)
             time.sleep(0.2)
 
+    def keep_working(self, seconds: float) -> None:
+        """Cells through the outage, long enough for the writer to retry (and fail) again."""
+        deadline = time.monotonic() + seconds
+        i = 0
+        while time.monotonic() < deadline:
+            assert self.run(f"print({i} * 2)") == f"{i * 2}\n"
+            i += 1
+            time.sleep(0.25)
+
     def flush(self) -> bool:
         out = self.run(
             "from jupyter_ext.capture import extension as _jx\nprint(_jx.flush(get_ipython(), 60))"
@@ -108,8 +117,7 @@ def test_full_file_system_then_space_again(small_fs: Path, tmp_path: Path) -> No
         run_id = str(s.status()["run_id"])
         # Each cell's source (kept in the store) is 16 KiB: a dozen fill the file system.
         s.run_until(PROBLEM, code=f"payload = {'x' * 16_000!r}\nsize = len(payload)")
-        for i in range(5):  # the user keeps working
-            assert s.run(f"print({i} * 2)") == f"{i * 2}\n"
+        s.keep_working(4.5)  # the writer retries after 2 s, and fails again
         assert s.status()["store_status"]["last_error"]  # type: ignore[index]
         remount(small_fs, "size=16m")  # space again, while the kernel runs
         assert s.flush()
@@ -133,8 +141,7 @@ def test_read_only_file_system_then_writable(small_fs: Path, tmp_path: Path) -> 
         run_id = str(s.status()["run_id"])
         s.run_until(PROBLEM, code="values = [1, 2, 3]\nvalues.append(4)")
         assert "read-only" in s.stderr or "readonly" in s.stderr or "unable to open" in s.stderr
-        for i in range(5):
-            assert s.run(f"print({i} + 1)") == f"{i + 1}\n"
+        s.keep_working(4.5)
         remount(small_fs, "rw")
         assert s.flush()
         s.run_until(RECOVERED)
@@ -158,8 +165,7 @@ def test_store_locked_by_another_process_then_released(tmp_path: Path) -> None:
         run_id = str(s.status()["run_id"])
         s.run_until(PROBLEM, code="counter = sum(range(100))")  # after the busy timeout
         assert "locked" in s.stderr
-        for i in range(5):
-            assert s.run(f"print({i} * 3)") == f"{i * 3}\n"
+        s.keep_working(8.0)  # a retry waits out the 5 s busy timeout before it fails
         holder.execute("COMMIT")
         holder.close()
         assert s.flush()
