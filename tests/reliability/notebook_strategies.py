@@ -182,23 +182,17 @@ def valid_notebooks(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def json_documents(draw: st.DrawFn) -> bytes:
     """Any JSON: a list, a number, a notebook-shaped dict with wrong types inside."""
+    cell_keys = st.sampled_from(
+        ["cell_type", "source", "execution_count", "outputs", "id", "metadata"]
+    )
+    cell_like = st.dictionaries(cell_keys, st.one_of(json_values, st.sampled_from(["code"])))
     shaped = st.fixed_dictionaries(
         {},
         optional={
-            "nbformat": json_values,
+            "nbformat": st.one_of(st.just(4), json_values),
             "nbformat_minor": json_values,
             "metadata": json_values,
-            "cells": st.one_of(
-                json_values,
-                st.lists(
-                    st.dictionaries(
-                        st.sampled_from(
-                            ["cell_type", "source", "execution_count", "outputs", "id", "metadata"]
-                        ),
-                        json_values,
-                    )
-                ),
-            ),
+            "cells": st.one_of(json_values, st.lists(st.one_of(cell_like, json_scalars))),
             "worksheets": json_values,
         },
     )

@@ -47,3 +47,16 @@ def test_one_line_and_exit_code_two(tmp_path: Path, command: str, damage: str) -
     assert code == 2, (out.getvalue(), err.getvalue())
     assert len(lines) == 1 and str(nb) in lines[0] and "not a readable notebook" in lines[0]
     assert "Traceback" not in out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("damage", sorted(BAD))
+def test_check_reports_one_error_line_and_exit_code_two(tmp_path: Path, damage: str) -> None:
+    nb = tmp_path / "broken.ipynb"
+    nb.write_bytes(BAD[damage])
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", str(nb)])
+    errors = [line for line in out.getvalue().splitlines() if ": error: " in line]
+    assert code == 2
+    assert len(errors) == 1 and errors[0].startswith(f"{nb}: error: ")
+    assert "internal error" not in errors[0] and "Traceback" not in out.getvalue()
