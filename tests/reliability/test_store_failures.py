@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from jupyter_ext.core.records import ExecutionRecord, RunInfo, VariableState
+from jupyter_ext.store.schema import SCHEMA_VERSION
 from jupyter_ext.store.sqlite import RunStore
 from jupyter_ext.store.writer import BackgroundWriter
 
@@ -231,7 +232,8 @@ def test_store_from_newer_version_is_not_written(tmp_path: Path, messages: Messa
         assert "schema version 7" in messages.items[0] and "upgrade" in messages.items[0]
         conn = sqlite3.connect(path)
         assert conn.execute("SELECT count(*) FROM executions").fetchone()[0] == 0
-        conn.execute("PRAGMA user_version = 1")  # e.g. the newer package migrated back
+        # e.g. the newer package migrated back to the version this one writes
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.commit()
         conn.close()
         messages.wait_for(lambda m: len(m) >= 2)
