@@ -70,7 +70,7 @@ def test_memory_after_ten_thousand_executions(tmp_path: Path) -> None:
         f"{tracked['seconds']:.1f}s tracked vs {plain['seconds']:.1f}s plain"
     )
     assert second <= max(1.5 * first, 1 * KB), "memory growth per execution is accelerating"
-    assert second <= 6 * KB, "more than 6 KB kept per execution"
+    assert second <= 4 * KB, "more than 4 KB kept per execution"
     assert added <= 100 * MB
 
 
