@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -41,6 +42,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120
 
 ROUNDS = int(os.environ.get("JX_RELIABILITY_KILLS", "100"))
 GRACE_SECONDS = 1.0
+COMPLETE = re.compile(r"^(run \S+|done \d+|durable \d+)$")
 ROOT = Path(__file__).resolve().parents[2]
 
 # A warm parent: reads one line per round from stdin and forks a child that records.
@@ -83,7 +85,8 @@ ZYGOTE = textwrap.dedent(
                 os._exit(1)
         print("child", pid, flush=True)
         os.waitpid(pid, 0)
-        print("reaped", pid, flush=True)
+        # A leading newline ends a line the child was killed in the middle of writing.
+        print("\\nreaped", pid, flush=True)
     """
 )
 
@@ -156,13 +159,15 @@ def kill_once(zygote: Zygote, rng: random.Random) -> tuple[str | None, int, int,
     killed_at = time.monotonic()
     os.kill(pid, signal.SIGKILL)
     end = zygote.wait_for(lambda t: t == f"reaped {pid}", start)
-    lines = zygote.lines[start:end]
+    lines = [(at, t) for at, t in zygote.lines[start:end] if t]
+    if lines and not COMPLETE.match(lines[-1][1]):
+        lines.pop()  # cut short by the kill
     texts = [t for _, t in lines]
     run_id = next((t.split()[1] for t in texts if t.startswith("run ")), None)
     durable = max((int(t.split()[1]) for t in texts if t.startswith("durable ")), default=0)
     before_grace = killed_at - GRACE_SECONDS
     done = [int(t.split()[1]) for at, t in lines if t.startswith("done ") and at < before_grace]
-    unexpected = [t for t in texts if t.split(" ")[0] not in ("run", "done", "durable")]
+    unexpected = [t for t in texts if not COMPLETE.match(t)]
     return run_id, durable, max(done, default=0), killed_at - started, unexpected
 
 
