@@ -6,7 +6,7 @@ kept in docs/reliability.md; the assertions are deliberately loose bounds, at ab
 twice what was measured, so that they catch a leak or a per-cell copy of the namespace,
 not noise.
 
-- 10,000 executions: the recorder keeps the session's history in memory (records and
+- 10,000 executions: the recorder keeps the kernel's execution history in memory (records and
   the lineage graph, for the panel's timeline, lineage and hygiene), so its memory grows
   with the number of executions; the growth must stay linear (the second half's slope
   no steeper than the first's) and small per execution.

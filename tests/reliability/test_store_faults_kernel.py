@@ -132,7 +132,7 @@ def test_full_file_system_then_space_again(small_fs: Path, tmp_path: Path) -> No
 
 def test_read_only_file_system_then_writable(small_fs: Path, tmp_path: Path) -> None:
     store = small_fs / "runs.sqlite"
-    with RunStore(store):  # a store from an earlier session
+    with RunStore(store):  # a store from an earlier run
         pass
     remount(small_fs, "ro")
     kernel = Kernel(extension=True, store=store, cwd=tmp_path)
