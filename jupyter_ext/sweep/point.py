@@ -8,8 +8,13 @@ line saying why, so one bad point never stops the others.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -79,16 +84,40 @@ def _execute(task: PointTask, collected: dict[str, Any]) -> Any:
 
         engine = COLLECTING
         extra = {"collect": list(task.collect), "on_collected": collected.update}
-    return execute_recorded(
-        task.notebook,
-        output=task.output,
-        parameters=task.parameters,
-        kernel_name=task.kernel_name,
-        timeout=task.timeout,
-        store=task.store,
-        engine_name=engine,
-        **extra,
-    )
+    with _private_kernel_sockets() as config:
+        if config is not None:
+            extra["config"] = config
+        return execute_recorded(
+            task.notebook,
+            output=task.output,
+            parameters=task.parameters,
+            kernel_name=task.kernel_name,
+            timeout=task.timeout,
+            store=task.store,
+            engine_name=engine,
+            **extra,
+        )
+
+
+@contextmanager
+def _private_kernel_sockets() -> Iterator[Any]:
+    """Kernel channels on Unix sockets in a folder of this point's own (POSIX only).
+
+    Kernels started at the same moment by parallel workers pick their TCP ports by
+    binding to a free port and releasing it; two workers in lockstep can get the same
+    port, and the losing kernel never answers ("Kernel didn't respond in 60 seconds",
+    seen here with two workers). Unix sockets in a private folder cannot collide.
+    """
+    if os.name != "posix":
+        yield None
+        return
+    from traitlets.config import Config
+
+    folder = tempfile.mkdtemp(prefix="jx-sweep-")  # short: socket paths are limited to ~100 bytes
+    try:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _last_line(text: str) -> str:
