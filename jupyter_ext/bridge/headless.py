@@ -170,17 +170,24 @@ def finish_kernel(client: Any, timeout: float = 30.0) -> dict[str, Any] | None:
 
 
 async def _async_finish_kernel(kc: Any, timeout: float) -> dict[str, Any] | None:
+    return await ask_kernel(kc, _FINISH_EXPRESSION, timeout)
+
+
+async def ask_kernel(kc: Any, expression: str, timeout: float) -> dict[str, Any] | None:
+    """Evaluate ``expression`` (which must give a JSON object's text) as a silent user
+    expression: no execution count, no history, no record, nothing in the notebook.
+    None when the kernel does not answer in time or the answer is not such an object."""
     from nbclient.util import ensure_async
 
     msg_id = kc.execute(
-        "", silent=True, store_history=False, user_expressions={"state": _FINISH_EXPRESSION}
+        "", silent=True, store_history=False, user_expressions={"answer": expression}
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reply = await ensure_async(kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic())))
         if reply.get("parent_header", {}).get("msg_id") != msg_id:
             continue
-        found = reply.get("content", {}).get("user_expressions", {}).get("state", {})
+        found = reply.get("content", {}).get("user_expressions", {}).get("answer", {})
         text = found.get("data", {}).get("text/plain")
         if found.get("status") != "ok" or not isinstance(text, str):
             return None

@@ -9,15 +9,13 @@ state, after the recorder has been flushed, whether the last cell succeeded or n
 
 from __future__ import annotations
 
-import ast
-import json
-import time
 from typing import Any
 
 from papermill.engines import papermill_engines
 from traitlets import Callable, List, Unicode
 
 from ..bridge.engine import RecordingEngine, RecordingNotebookClient
+from ..bridge.headless import ask_kernel
 from .scalars import expression
 
 ENGINE_NAME = "jupyter_ext_collect"
@@ -57,23 +55,7 @@ def fetch_scalars(client: Any, names: list[str], timeout: float = 30.0) -> dict[
 
 
 async def _ask(kc: Any, names: list[str], timeout: float) -> dict[str, Any] | None:
-    from nbclient.util import ensure_async
-
-    msg_id = kc.execute(
-        "", silent=True, store_history=False, user_expressions={"values": expression(names)}
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        reply = await ensure_async(kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic())))
-        if reply.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        found = reply.get("content", {}).get("user_expressions", {}).get("values", {})
-        text = found.get("data", {}).get("text/plain")
-        if found.get("status") != "ok" or not isinstance(text, str):
-            return None
-        value = json.loads(ast.literal_eval(text))
-        return value if isinstance(value, dict) else None
-    return None
+    return await ask_kernel(kc, expression(names), timeout)
 
 
 papermill_engines.register(ENGINE_NAME, CollectingEngine)
