@@ -244,7 +244,9 @@ export class NotebookConnection implements INotebookHygiene {
     this._disposed = true;
     this._generation += 1;
     this._stopWaiting?.();
-    this._closeComm(false);
+    // The kernel outlives the notebook's tab: tell it this comm is gone, or its
+    // next state push reaches a reopened tab as a message for an unknown comm.
+    this._closeComm(true);
     this._snapshots.cancel();
     NotebookActions.executionScheduled.disconnect(this._onScheduled, this);
     NotebookActions.executed.disconnect(this._onExecuted, this);
