@@ -72,13 +72,20 @@ export async function openPanel(
   return panel;
 }
 
-/** Click the notebook toolbar's Track button and wait for the kernel's hello. */
-export async function track(page: IJupyterLabPageFixture): Promise<Locator> {
+/** Click the notebook toolbar's Track button and open the panel, whatever follows. */
+export async function clickTrack(
+  page: IJupyterLabPageFixture
+): Promise<Locator> {
   await page
     .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
     .getByRole('button')
     .click();
-  const panel = await openPanel(page);
+  return openPanel(page);
+}
+
+/** Click the notebook toolbar's Track button and wait for the kernel's hello. */
+export async function track(page: IJupyterLabPageFixture): Promise<Locator> {
+  const panel = await clickTrack(page);
   await expect(panel.locator('.jp-jupyterExt-status')).toHaveAttribute(
     'data-phase',
     'connected',

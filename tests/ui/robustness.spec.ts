@@ -2,6 +2,7 @@ import { expect, galata, test } from '@jupyterlab/galata';
 
 import {
   allowKernelActions,
+  clickTrack,
   cellIds,
   cellOutput,
   collectErrors,
@@ -165,11 +166,7 @@ test.describe('kernel messages the panel must survive', () => {
       ].join('\n')
     ]);
     await runCells(page, [0]);
-    await page
-      .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
-      .getByRole('button')
-      .click();
-    const panel = await openPanel(page);
+    const panel = await clickTrack(page);
     const status = panel.locator('.jp-jupyterExt-status');
     await expect(status).toHaveAttribute('data-phase', 'load-failed', {
       timeout: 30000
@@ -205,11 +202,7 @@ test.describe('kernels that cannot be tracked', () => {
       '6 * 7'
     ]);
     await page.notebook.runCell(0, true);
-    await page
-      .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
-      .getByRole('button')
-      .click();
-    const panel = await openPanel(page);
+    const panel = await clickTrack(page);
     const status = panel.locator('.jp-jupyterExt-status');
     await expect(status).toHaveAttribute('data-phase', 'not-installed', {
       timeout: 30000
@@ -235,11 +228,7 @@ test.describe('kernels that cannot be tracked', () => {
       ].join('\n')
     ]);
     await page.notebook.runCell(0, true);
-    await page
-      .locator('.jp-NotebookPanel-toolbar .jp-jupyterExt-trackToolbar')
-      .getByRole('button')
-      .click();
-    const panel = await openPanel(page);
+    const panel = await clickTrack(page);
     const status = panel.locator('.jp-jupyterExt-status');
     await expect(status).toHaveAttribute('data-phase', 'incompatible', {
       timeout: 30000
