@@ -91,8 +91,13 @@ class HygieneEngine:
         self,
         analyse_source: Callable[[str], CellNames] = analyse,
         known_globals: frozenset[str] = DEFAULT_KNOWN_GLOBALS,
+        hash_source: Callable[[str], str] = source_hash,
     ) -> None:
+        """``hash_source`` must agree with :func:`~jupyter_ext.core.ids.source_hash`;
+        the static checker passes the hashes it already computed with each cell's
+        analysis."""
         self._known = known_globals
+        self._hash_source = hash_source
         self._graph = LineageGraph()
         self._snapshot: NotebookSnapshot | None = None
         self._snap_hash: dict[str, str] = {}
@@ -193,7 +198,7 @@ class HygieneEngine:
             else:
                 # Only code cells are ever compared with an executed source's hash.
                 code = cell.cell_type == "code"
-                hashes[cell.id] = source_hash(cell.source) if code else ""
+                hashes[cell.id] = self._hash_source(cell.source) if code else ""
                 edited.add(cell.id)
             if same_layout and old is not None:
                 was = old.cells[i]

@@ -158,13 +158,22 @@ def _rare_collections() -> Iterator[None]:
     """Checking allocates millions of short-lived AST nodes that form no cycles, so
     reference counting frees them; Python's cyclic collector, run every 700 net
     allocations by default, then takes about a tenth of the time for nothing.  Run it
-    less often during a batch and restore the caller's setting after."""
+    less often during a batch and restore the caller's setting after.
+
+    The objects alive before the batch (the interpreter's modules, IPython's
+    transformers) are frozen for its duration, so that the collections it does run
+    never traverse them; a caller that froze objects itself is left as it is."""
     before = gc.get_threshold()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     gc.set_threshold(max(before[0], 100_000), *before[1:])
     try:
         yield
     finally:
         gc.set_threshold(*before)
+        if freeze:
+            gc.unfreeze()
 
 
 def _expand(path: Path) -> list[tuple[Path, str | None]]:
@@ -231,7 +240,10 @@ def _engine_findings(
 ) -> list[dict[str, Any]]:
     """The live rules, fed the derived records: JX101, JX102, JX105."""
     doc = snapshot(cells, path)
-    engine = HygieneEngine(analyse_source=lambda source: facts(source).names)
+    engine = HygieneEngine(
+        analyse_source=lambda source: facts(source).names,
+        hash_source=lambda source: facts(source).source_hash,
+    )
     engine.set_notebook(doc)
     for record in records:
         engine.add_execution(record)

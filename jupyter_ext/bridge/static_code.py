@@ -114,23 +114,44 @@ def code_facts(source: str) -> CodeFacts:
             analyse(code), frozenset(), (), (), frozenset(), (), (), False, source_hash(source)
         )
     names, bound = _names(tree)
+    imported, imports, only_setup = _top_level(tree)
     return CodeFacts(
         names=names,
         mutated=names.visibly_mutated & names.mutation_candidates - names.writes,
         digests=_digests(tree, names, bound),
         functions=_functions(tree),
-        imported=frozenset(
-            (a.asname or a.name).split(".")[0]
-            for stmt in tree.body
-            for node in _import_nodes(stmt)
-            for a in node.names
-            if a.name != "*"
-        ),
-        absolute_paths=_absolute_paths(tree) if _PATH_HINT.search(code) else (),
-        imports=_imports(tree),
-        only_setup=all(_is_setup(stmt) for stmt in tree.body),
+        imported=imported,
+        absolute_paths=_absolute_paths(tree) if _may_hold_path(code) else (),
+        imports=imports,
+        only_setup=only_setup,
         source_hash=source_hash(source),
     )
+
+
+def _may_hold_path(code: str) -> bool:
+    """Every absolute path has a slash or a backslash; most cells have neither, and
+    testing for the two characters is far cheaper than the pattern."""
+    return ("/" in code or "\\" in code) and _PATH_HINT.search(code) is not None
+
+
+def _top_level(tree: ast.Module) -> tuple[frozenset[str], tuple[tuple[int, str], ...], bool]:
+    """Names bound by top-level imports, (line, module) of those imports, and whether
+    the cell holds nothing but setup: one pass over the top-level statements."""
+    imported: set[str] = set()
+    imports: list[tuple[int, str]] = []
+    only_setup = True
+    for stmt in tree.body:
+        if only_setup and not _is_setup(stmt):
+            only_setup = False
+        for node in _import_nodes(stmt):
+            for alias in node.names:
+                if alias.name != "*":
+                    imported.add((alias.asname or alias.name).split(".")[0])
+            if isinstance(node, ast.Import):
+                imports.extend((node.lineno, a.name) for a in node.names)
+            elif node.module != "__future__":
+                imports.append((node.lineno, "." * node.level + (node.module or "")))
+    return frozenset(imported), tuple(imports), only_setup
 
 
 def _absolute_paths(tree: ast.Module) -> tuple[tuple[int, str], ...]:
@@ -178,11 +199,32 @@ def _digests(
 
 
 def _literal(node: ast.expr) -> str | None:
+    if type(node) is ast.Constant:  # the common case, without literal_eval's machinery
+        value = node.value
+        return f"{type(value).__name__}:{value!r}"
+    if type(node) not in _LITERAL_SHAPES and not _is_empty_set(node):
+        return None  # names, calls, attributes...: never literals, and raising is slow
     try:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return None
     return f"{type(value).__name__}:{value!r}"
+
+
+_LITERAL_SHAPES = frozenset(
+    {ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp}
+)
+"""Node types :func:`ast.literal_eval` can accept at the top (besides ``set()``)."""
+
+
+def _is_empty_set(node: ast.expr) -> bool:
+    return (
+        type(node) is ast.Call
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "set"
+        and not node.args
+        and not node.keywords
+    )
 
 
 def _functions(tree: ast.Module) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
@@ -194,17 +236,6 @@ def _functions(tree: ast.Module) -> tuple[tuple[str, frozenset[str], frozenset[s
             if isinstance(stmt, ast.ClassDef):
                 reads = reads | alone.reads
             out.append((stmt.name, reads, alone.function_globals_written))
-    return tuple(out)
-
-
-def _imports(tree: ast.Module) -> tuple[tuple[int, str], ...]:
-    out: list[tuple[int, str]] = []
-    for stmt in tree.body:
-        for node in _import_nodes(stmt):
-            if isinstance(node, ast.Import):
-                out.extend((node.lineno, a.name) for a in node.names)
-            elif node.module != "__future__":
-                out.append((node.lineno, "." * node.level + (node.module or "")))
     return tuple(out)
 
 

@@ -131,7 +131,7 @@ def notebook_cells(nb: Mapping[str, Any]) -> list[NbCell]:
 
 def _cell(raw: object, index: int) -> NbCell:
     where = f"cell {index + 1}"
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise NotebookError(f"{where} is {json_kind(raw)}, not an object")
     cell_type = raw.get("cell_type")
     if not isinstance(cell_type, str):
@@ -151,7 +151,8 @@ def _cell(raw: object, index: int) -> NbCell:
     if not isinstance(outputs, list | tuple):
         raise NotebookError(f"{where}: `outputs` is {json_kind(outputs)}, not a list")
     metadata = raw.get("metadata")
-    metadata = metadata if isinstance(metadata, Mapping) else {}
+    if type(metadata) is not dict and not isinstance(metadata, Mapping):
+        metadata = {}
     tags = metadata.get("tags")
     tag_set = frozenset(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else None
     return NbCell(
@@ -160,7 +161,7 @@ def _cell(raw: object, index: int) -> NbCell:
         cell_type=cell_type,
         source=source,
         execution_count=count,
-        outputs=tuple(o for o in outputs if isinstance(o, Mapping)),
+        outputs=tuple(o for o in outputs if type(o) is dict or isinstance(o, Mapping)),
         tags=tag_set or frozenset(),
         metadata=metadata,
     )

@@ -79,11 +79,12 @@ def records_for_cells(cells: list[NbCell], facts: FactsOf = code_facts) -> list[
     for seq, cell in enumerate(ran, start=1):
         cell_facts = facts(cell.source)
         names = cell_facts.names
-        reads, binds = _called(names.calls, functions)
-        reads |= names.reads
-        writes = (names.writes | binds) - names.deletes
-        record_reads = tuple(sorted(n for n in reads if n in bound))
-        digests = dict(cell_facts.digests)
+        if functions and names.calls:
+            reads, binds = _called(names.calls, functions)
+            reads |= names.reads
+            writes = (names.writes | binds) - names.deletes
+        else:
+            reads, writes = set(names.reads), names.writes - names.deletes
         status, error_type = _status(cell)
         records.append(
             ExecutionRecord(
@@ -97,17 +98,13 @@ def records_for_cells(cells: list[NbCell], facts: FactsOf = code_facts) -> list[
                 duration=0.0,
                 status=status,
                 error_type=error_type,
-                reads=record_reads,
+                reads=tuple(sorted(reads & bound)),
                 writes=tuple(sorted(writes)),
-                mutated=tuple(
-                    sorted(
-                        n for n in cell_facts.mutated if n in bound and n not in writes | modules
-                    )
-                ),
+                mutated=tuple(sorted((cell_facts.mutated & bound) - writes - modules)),
                 deleted=tuple(sorted(names.deletes & bound)),
                 variables=tuple(
                     VariableState(name=n, type_name="", digest=d, written=True)
-                    for n, d in sorted(digests.items())
+                    for n, d in cell_facts.digests  # sorted by name
                     if n in writes
                 ),
                 notes=_notes(names.star_import, names.dynamic, names.syntax_error),

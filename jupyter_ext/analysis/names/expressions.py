@@ -33,12 +33,20 @@ class ExpressionWalker(DynamicCalls):
         """Walk expressions with an explicit stack (operations in reverse order), so that
         ``1+1+...+1`` or ``a.b.c...`` of any depth costs no recursion."""
         push = stack.append
+        pop = stack.pop
+        module = self.module
+        reads = self.reads
         while stack:
-            op, node, scope = stack.pop()
+            op, node, scope = pop()
             if op == VISIT:
                 kind = type(node)
                 if kind is ast.Name:
-                    self._load(node.id, scope)
+                    if scope is module:  # the common case, as _load() resolves it
+                        flow = module.flow
+                        if flow is not None and node.id not in flow.bound:
+                            reads.add(node.id)
+                    else:
+                        self._load(node.id, scope)
                 elif kind is ast.Constant:
                     continue
                 elif kind is ast.Attribute:
@@ -113,10 +121,14 @@ class ExpressionWalker(DynamicCalls):
                 self._dynamic_method(func, node, scope)
             ops.append((VISIT, func, scope))
         for arg in node.args:
+            if type(arg) is ast.Constant:  # most arguments: nothing to load or hand over
+                continue
             for name in argument_bases(arg):
                 self._candidate(name, scope)
             ops.append((VISIT, arg, scope))
         for keyword in node.keywords:
+            if type(keyword.value) is ast.Constant:  # `out=` is never a constant
+                continue
             for name in argument_bases(keyword.value):
                 self._candidate(name, scope)
             if keyword.arg == "out":  # numpy's `out=`: written in place
@@ -244,7 +256,7 @@ _EXPR_HANDLERS: dict[type, Callable[[ExpressionWalker, Any, Scope, list[Op]], No
 
 def _inplace(call: ast.Call) -> bool:
     """``obj.method(..., inplace=True)``: pandas' spelling of "change the receiver"."""
-    return any(
+    return bool(call.keywords) and any(
         k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
         for k in call.keywords
     )

@@ -44,7 +44,9 @@ def argument_bases(node: ast.expr) -> list[str]:
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, ast.Name | ast.Attribute | ast.Subscript):
+        if type(item) is ast.Name:  # the usual argument
+            out.append(item.id)
+        elif isinstance(item, ast.Name | ast.Attribute | ast.Subscript):
             base = base_name(item)
             if base is not None:
                 out.append(base)

@@ -92,6 +92,10 @@ class AnalysisState:
         return (LATER if scope.deferred else NOW), self.module
 
     def _load(self, name: str, scope: Scope) -> int:
+        if scope is self.module:  # most loads: no scope chain to follow
+            if name not in self._module_flow().bound:
+                self.reads.add(name)
+            return NOW
         kind, _ = self._resolve(name, scope)
         if kind == NOW:
             if name not in self._module_flow().bound:
@@ -103,6 +107,9 @@ class AnalysisState:
     def _candidate(self, name: str, scope: Scope) -> None:
         """Mark ``name`` (as seen from ``scope``) as possibly mutated, following
         comprehension variables back to the iterables they walk over."""
+        if scope is self.module:  # resolves to the module itself: no aliases to follow
+            self.candidates.add(name)
+            return
         work = [(name, scope)]
         seen: set[tuple[str, int]] = set()
         while work:
@@ -122,7 +129,7 @@ class AnalysisState:
         runs (a store into it, a mutating method, ``inplace=True``, ``out=``).  Only
         module-level names seen immediately count; no aliases are followed, so this
         stays evidence, not suspicion."""
-        if name is not None and self._resolve(name, scope)[0] == NOW:
+        if name is not None and (scope is self.module or self._resolve(name, scope)[0] == NOW):
             self.visibly_mutated.add(name)
 
     def _bind(self, name: str, scope: Scope, walrus: bool = False) -> None:
