@@ -74,5 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The ``jupyter-ext`` command: :func:`main` in a process of its own."""
+    from .startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

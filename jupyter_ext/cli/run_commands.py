@@ -121,24 +121,35 @@ def typed_parameters(args: argparse.Namespace, path: Path) -> dict[str, Any]:
         raise UsageError(str(exc)) from exc
 
 
-def read_notebook(path: Path) -> Any:
-    """The notebook at ``path``, or a one-line :class:`UsageError`.
+def vet_notebook(path: Path) -> None:
+    """A one-line :class:`UsageError` unless ``path`` holds a notebook's JSON and cells.
 
-    nbformat reads any JSON (``null``, a list, cells that are numbers) and fails later
-    with a traceback deep in the command, so the file is first vetted by the static
-    checker's reader, which names what is wrong in one phrase.
+    The static checker's reader: plain ``json``, milliseconds, and no nbformat, whose
+    import (jsonschema and its format checkers) costs more than a second -- a price
+    commands that only hand the file to worker processes should not pay first.
     """
-    import nbformat
-
     from ..bridge.static_notebook import NotebookError, load_notebook, notebook_cells
 
     if not path.is_file():
         raise UsageError(f"{path}: no such notebook")
     try:
         notebook_cells(load_notebook(path))
-        return nbformat.read(path, as_version=4)
     except NotebookError as exc:
         raise UsageError(f"{path}: not a readable notebook ({exc})") from exc
+
+
+def read_notebook(path: Path) -> Any:
+    """The notebook at ``path``, or a one-line :class:`UsageError`.
+
+    nbformat reads any JSON (``null``, a list, cells that are numbers) and fails later
+    with a traceback deep in the command, so the file is first vetted
+    (:func:`vet_notebook`), which names what is wrong in one phrase.
+    """
+    vet_notebook(path)
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
     except (
         OSError,
         ValueError,

@@ -66,10 +66,10 @@ def _executor(args: argparse.Namespace) -> Any:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .run_commands import read_notebook
+    from .run_commands import vet_notebook
 
     notebook = Path(args.notebook).resolve()
-    read_notebook(notebook)
+    vet_notebook(notebook)  # each point reads it with papermill, in its worker
     if not Path(args.grid).is_file():
         raise UsageError(f"{args.grid}: no such grid file")
     bad = [name for name in args.collect or () if not name.isidentifier()]

@@ -1,9 +1,8 @@
 """Where a sweep's points run: local worker processes, or a Dask distributed cluster.
 
 Both are plain ``concurrent.futures.Executor`` objects handed to the same runner. Local
-workers are started with ``spawn``: a forked copy of a process that holds threads (the
-progress bar's, tqdm's monitor) can deadlock, and each point starts its own kernel
-anyway, so the start-up cost is paid once per worker and is small next to a kernel's.
+workers share one import of papermill (see :func:`_process_pool`); each point starts its
+own kernel, so nothing of one point's run can leak into the next.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ import concurrent.futures as cf
 import contextlib
 import logging
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,10 +39,7 @@ def default_workers() -> int:
 
 @contextmanager
 def local_processes(workers: int) -> Iterator[ExecutorHandle]:
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = _process_pool(workers)
     aborted: list[bool] = []
 
     def abort() -> None:
@@ -58,6 +56,33 @@ def local_processes(workers: int) -> Iterator[ExecutorHandle]:
         yield ExecutorHandle(pool, label, abort=abort)
     finally:
         pool.shutdown(wait=not aborted, cancel_futures=True)
+
+
+def _process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """Workers that start with papermill already imported.
+
+    A worker's import of papermill (nbformat, jsonschema and its format checkers) costs
+    about two seconds of CPU, as much as a small point; paid once per worker, it is
+    what keeps a pool from scaling with its workers.  On Linux the parent imports it
+    once and forks the workers, which share it; they are forked here, before the
+    progress bar (or anything else) starts a thread, so no lock is copied mid-use.
+    Elsewhere (macOS, where forking is unsafe; Windows, where it does not exist) each
+    worker is spawned and imports it itself.
+    """
+    import multiprocessing
+
+    from . import point
+
+    if sys.platform != "linux" or threading.active_count() > 1:
+        context = multiprocessing.get_context("spawn")
+        return cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=point.preload
+        )
+    point.preload()
+    fork = multiprocessing.get_context("fork")
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=fork)
+    pool.submit(int).result()  # with fork, the first task forks every worker at once
+    return pool
 
 
 @contextmanager

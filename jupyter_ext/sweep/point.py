@@ -74,6 +74,16 @@ def run_point(task: PointTask) -> PointResult:
     )
 
 
+def preload() -> None:
+    """Import what running a point needs, ahead of the first point (in the sweep's own
+    processes only: a Dask worker is the user's, and imports as it likes)."""
+    from ..cli.startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    from ..bridge import engine  # noqa: F401
+    from . import collect  # noqa: F401
+
+
 def _execute(task: PointTask, collected: dict[str, Any]) -> Any:
     from ..bridge.engine import ENGINE_NAME, execute_recorded
 

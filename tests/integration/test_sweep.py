@@ -228,3 +228,17 @@ def test_ctrl_c_stops_the_sweep_promptly_and_leaves_no_kernel_behind(tmp_path: P
     assert [p["status"] for p in points] == ["not run", "not run", "not run"]
     time.sleep(3)  # a kernel notices its parent is gone within a second
     assert _kernels_recording_into(store) == []
+
+
+def test_local_workers_start_with_papermill_already_imported() -> None:
+    """Workers share the parent's import (forked after it) or import it as they start,
+    so no point pays for it: a point's time is its notebook's."""
+    from jupyter_ext.sweep.executors import local_processes
+
+    with local_processes(2) as handle:
+        loaded = [handle.executor.submit(_papermill_loaded).result(timeout=120) for _ in range(4)]
+    assert loaded == [True] * 4
+
+
+def _papermill_loaded() -> bool:
+    return "papermill" in sys.modules and "jupyter_ext.bridge.engine" in sys.modules
