@@ -11,17 +11,32 @@ digest.  A read whose digest differs from what a later execution wrote has been
 overtaken: the reader used content the file no longer has (:meth:`FileLineage.overtaken`).
 Unknown digests (``None``) count as a change, as for variables: a warning the user can
 check beats a silent miss.
+
+A kernel holds only its latest executions (``history_limit``).  :class:`ForgottenUses`
+remembers, per path, the latest forgotten read and write (bounded by paths, not
+executions), so each answer can say whether forgotten executions could have changed it,
+and the walks report it (:class:`~.horizon.Walk`) rather than pass a partial lineage off
+as whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.records import ExecutionRecord, FileMode
+from .horizon import Walk
 from .lineage import LineageGraph
 
-__all__ = ["FileEvent", "FileLineage", "downstream", "upstream"]
+__all__ = [
+    "FileEvent",
+    "FileLineage",
+    "ForgottenUses",
+    "downstream",
+    "downstream_walk",
+    "upstream",
+    "upstream_walk",
+]
 
 READS: frozenset[FileMode] = frozenset({"read", "update"})
 WRITES: frozenset[FileMode] = frozenset({"write", "update"})
@@ -49,14 +64,63 @@ class FileEvent:
         return self.mode in WRITES
 
 
-class FileLineage:
-    """Every file event of one run, by path and by execution, in ``seq`` order."""
+@dataclass(slots=True)
+class ForgottenUses:
+    """Per path, the latest read and write among executions no longer held in memory."""
 
-    def __init__(self, records: Iterable[ExecutionRecord] = ()) -> None:
+    reads: dict[str, int] = field(default_factory=dict)
+    writes: dict[str, int] = field(default_factory=dict)
+
+    def note(self, record: ExecutionRecord) -> None:
+        for f in record.files:
+            for uses, modes in ((self.reads, READS), (self.writes, WRITES)):
+                if f.mode in modes and uses.get(f.path, 0) < record.seq:
+                    uses[f.path] = record.seq
+
+    def copy(self) -> ForgottenUses:
+        return ForgottenUses(dict(self.reads), dict(self.writes))
+
+    def last_use(self, path: str) -> int | None:
+        uses = [u for u in (self.reads.get(path), self.writes.get(path)) if u is not None]
+        return max(uses) if uses else None
+
+
+class FileLineage:
+    """Every file event of one run, by path and by execution, in ``seq`` order.
+
+    ``forgotten``: uses by executions whose records are not among ``records`` (a kernel
+    holding only its latest executions); None when ``records`` are the whole run.
+    """
+
+    def __init__(
+        self, records: Iterable[ExecutionRecord] = (), forgotten: ForgottenUses | None = None
+    ) -> None:
         self._by_path: dict[str, list[FileEvent]] = {}
         self._by_seq: dict[int, list[FileEvent]] = {}
+        self._forgotten = forgotten or ForgottenUses()
         for record in records:
             self.add(record)
+
+    def has_forgotten_uses(self, path: str) -> bool:
+        """Whether executions no longer held in memory read or wrote ``path``."""
+        return self._forgotten.last_use(path) is not None
+
+    def writer_known(self, path: str, seq: int) -> bool:
+        """Whether :meth:`writer_before` is sure: no forgotten write could be later."""
+        last = self._forgotten.writes.get(path)
+        if last is None:
+            return True
+        writer = self.writer_before(path, seq)
+        return writer is not None and last < writer.seq
+
+    def changes_known(self, path: str, seq: int) -> bool:
+        """Whether every write of ``path`` after ``seq`` is held (for :meth:`overtaken`)."""
+        return self._forgotten.writes.get(path, 0) < seq
+
+    def readers_known(self, path: str, seq: int) -> bool:
+        """Whether every use of ``path`` after ``seq`` is held (for :meth:`readers_after`)."""
+        last = self._forgotten.last_use(path)
+        return last is None or last < seq
 
     def add(self, record: ExecutionRecord) -> None:
         """Add the next execution's files (records must come in ``seq`` order)."""
@@ -129,42 +193,73 @@ class FileLineage:
         return None
 
 
-def _predecessors(graph: LineageGraph, files: FileLineage, seq: int) -> set[int]:
+def _predecessors(graph: LineageGraph, files: FileLineage, seq: int) -> tuple[set[int], bool]:
+    """Held executions ``seq`` read from, and whether those are all of them."""
     node = graph.node(seq)
-    preds = {v.seq for v in node.inputs.values() if v is not None} if node else set()
-    preds |= {w.seq for w in files.file_inputs(seq).values() if w is not None}
-    return preds
+    complete = not graph.forgotten(seq)
+    preds: set[int] = set()
+    for version in node.inputs.values() if node is not None else ():
+        if version is None:
+            continue
+        if graph.forgotten(version.seq):
+            complete = False
+        else:
+            preds.add(version.seq)
+    for path, writer in files.file_inputs(seq).items():
+        if not files.writer_known(path, seq):
+            complete = False
+        if writer is not None:
+            preds.add(writer.seq)
+    return preds, complete
 
 
-def _file_readers(files: FileLineage, seq: int) -> set[int]:
+def _file_readers(files: FileLineage, seq: int) -> tuple[set[int], bool]:
     succ: set[int] = set()
+    complete = True
     for event in files.of_execution(seq):
         if event.writes:
             succ |= {r.seq for r in files.readers_after(event.path, seq)}
-    return succ
+            complete = complete and files.readers_known(event.path, seq)
+    return succ, complete
 
 
 def upstream(graph: LineageGraph, files: FileLineage, seq: int) -> list[int]:
     """Executions ``seq`` depended on through variables or files, transitively."""
-    seen: set[int] = set()
-    todo = [seq]
-    while todo:
-        for pred in _predecessors(graph, files, todo.pop()):
-            if pred not in seen and pred != seq:
-                seen.add(pred)
-                todo.append(pred)
-    return sorted(seen)
+    return list(upstream_walk(graph, files, seq).seqs)
 
 
 def downstream(graph: LineageGraph, files: FileLineage, seq: int) -> list[int]:
     """Executions that used what ``seq`` produced, through variables or files, transitively."""
+    return list(downstream_walk(graph, files, seq).seqs)
+
+
+def upstream_walk(graph: LineageGraph, files: FileLineage, seq: int) -> Walk:
+    """:func:`upstream`, and whether it reached executions no longer held in memory."""
     seen: set[int] = set()
+    complete = True
+    todo = [seq]
+    while todo:
+        preds, whole = _predecessors(graph, files, todo.pop())
+        complete = complete and whole
+        for pred in preds:
+            if pred not in seen and pred != seq:
+                seen.add(pred)
+                todo.append(pred)
+    return Walk(tuple(sorted(seen)), complete)
+
+
+def downstream_walk(graph: LineageGraph, files: FileLineage, seq: int) -> Walk:
+    """:func:`downstream`, and whether it reached executions no longer held in memory."""
+    seen: set[int] = set()
+    complete = True
     todo = [seq]
     while todo:
         current = todo.pop()
-        found = set(graph.downstream(current)) | _file_readers(files, current)
-        for succ in found:
+        walk = graph.downstream_walk(current)
+        readers, whole = _file_readers(files, current)
+        complete = complete and walk.complete and whole
+        for succ in set(walk.seqs) | readers:
             if succ not in seen and succ != seq:
                 seen.add(succ)
                 todo.append(succ)
-    return sorted(seen)
+    return Walk(tuple(sorted(seen)), complete)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .file_lineage import FileEvent, FileLineage, upstream
+from .horizon import Horizon
 from .lineage import LineageGraph
 from .snapshot import NotebookSnapshot
 
@@ -36,6 +37,10 @@ def _read(files: FileLineage, event: FileEvent, snap: NotebookSnapshot | None) -
     entry = _event(event, snap)
     entry["written_by"] = _event(writer, snap) if writer else None
     entry["changed_by"] = _event(later, snap) if later else None
+    if not (
+        files.writer_known(event.path, event.seq) and files.changes_known(event.path, event.seq)
+    ):
+        entry["not_kept"] = True  # a write no longer held in memory may be the answer
     return entry
 
 
@@ -56,21 +61,38 @@ def files_upstream(
 
 
 def file_report(
-    files: FileLineage, path: str, snapshot: NotebookSnapshot | None = None
+    files: FileLineage,
+    path: str,
+    snapshot: NotebookSnapshot | None = None,
+    horizon: Horizon | None = None,
 ) -> dict[str, Any]:
-    """Every execution that read or wrote ``path``, oldest first; KeyError if none did."""
+    """Every execution that read or wrote ``path``, oldest first; KeyError if none did.
+
+    ``horizon``: where the kernel's memory begins; when executions before it used the
+    file, ``not_kept`` says so (and the events are those still held).
+    """
     events = files.events(path)
-    if not events:
+    forgotten = horizon is not None and files.has_forgotten_uses(path)
+    if not events and not forgotten:
         raise KeyError(f"no recorded execution read or wrote {path}")
     rows = [_read(files, e, snapshot) if e.reads else _event(e, snapshot) for e in events]
-    last = events[-1]
-    return {
+    last = events[-1] if events else None
+    report: dict[str, Any] = {
         "path": path,
-        "current": {"size": last.size, "digest": last.digest, "seq": last.seq},
+        "current": {"size": last.size, "digest": last.digest, "seq": last.seq} if last else None,
         "events": rows,
         "writers": [e.seq for e in events if e.writes],
         "readers": [e.seq for e in events if e.reads],
     }
+    if forgotten and horizon is not None:
+        report["not_kept"] = horizon.to_json("lineage of this file")
+    return report
+
+
+def _writer_label(read: dict[str, Any]) -> str:
+    if read["written_by"] is None and read.get("not_kept"):
+        return "no write held in memory (earlier executions are not kept)"
+    return _label(read["written_by"])
 
 
 def _label(ref: dict[str, Any] | None) -> str:
@@ -98,7 +120,7 @@ def format_files(entries: list[dict[str, Any]], indent: str = "  ") -> list[str]
         for read in entry["reads"]:
             line = (
                 f"{indent}  {entry['path']}  read by {_label(read)} ({_content(read)}), "
-                f"written by {_label(read['written_by'])}"
+                f"written by {_writer_label(read)}"
             )
             if read["changed_by"]:
                 line += f"; changed since by {_label(read['changed_by'])}"
@@ -112,8 +134,10 @@ def format_file_lineage(report: dict[str, Any]) -> str:
     for event in report["events"]:
         line = f"  {_label(event):<28} {event['mode']:<6} {_content(event)}"
         if event["mode"] != "write":
-            line += f"  <- {_label(event.get('written_by'))}"
+            line += f"  <- {_writer_label(event)}"
             if event.get("changed_by"):
                 line += f"; changed since by {_label(event['changed_by'])}"
         lines.append(line)
+    if report.get("not_kept"):
+        lines.append(f"  {report['not_kept']['message']}")
     return "\n".join(lines)

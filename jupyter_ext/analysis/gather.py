@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.records import ExecutionRecord, Status
+from .horizon import Horizon
 
 if TYPE_CHECKING:
     import nbformat
@@ -182,11 +183,19 @@ class GatherResult:
         return f" as it stood at the end of run {self.run_id}" if self.run_id else ""
 
 
-def gather(records: Sequence[ExecutionRecord], name: str) -> GatherResult:
+def gather(
+    records: Sequence[ExecutionRecord], name: str, horizon: Horizon | None = None
+) -> GatherResult:
     """The backward slice of ``name``'s current value over the records of one run.
 
+    ``horizon``: the records are a kernel's latest executions (every one from
+    ``horizon.seq`` on) plus some older ones; a slice that needs anything before
+    ``horizon.seq`` cannot be known complete, and a recipe that silently misses a step
+    would recreate the wrong value, so that raises instead.
+
     Raises :class:`GatherError` when ``name`` is not a variable name, was never written
-    in this run, or no longer exists (its last event is a deletion).
+    in this run, no longer exists (its last event is a deletion), or its slice reaches
+    before ``horizon``.
     """
     if not name.isidentifier():
         raise GatherError(f"`{name}` is not a variable name: gather works on global names")
@@ -199,6 +208,8 @@ def gather(records: Sequence[ExecutionRecord], name: str) -> GatherResult:
     timeline = _Timeline(ordered)
 
     last = timeline.before(name, math.inf)
+    if last is not None:  # else never written: its current version's producer is held
+        _check_held(last, math.inf, ordered, horizon, name)
     if last is None:
         if any(name in r.reads for r in ordered):
             raise GatherError(
@@ -221,6 +232,7 @@ def gather(records: Sequence[ExecutionRecord], name: str) -> GatherResult:
             continue
         seen.add((needed, before))
         found = timeline.before(needed, before)
+        _check_held(found, before, ordered, horizon, name)
         if found is None:
             if reader is not None:
                 earliest = missing.get(needed)
@@ -329,6 +341,22 @@ def _events(record: ExecutionRecord) -> dict[str, _Event]:
     for n in record.writes:
         events[n] = "write"
     return events
+
+
+def _check_held(
+    found: tuple[int, _Event] | None,
+    before: float,
+    ordered: Sequence[ExecutionRecord],
+    horizon: Horizon | None,
+    name: str,
+) -> None:
+    """Raise unless the latest event before ``before`` is surely among the records: one
+    at or after the horizon (every execution from there on is held)."""
+    if horizon is None:
+        return
+    if before > horizon.seq and found is not None and ordered[found[0]].seq >= horizon.seq:
+        return
+    raise GatherError(horizon.gather_message(name))
 
 
 def _step_notes(

@@ -42,6 +42,11 @@ last run read a name whose content it changed or rebound, the names it bound or 
 and the next ``warnings()``/``cell_status()`` re-judges only those.  A snapshot costs
 O(cells) comparisons; when only sources changed it re-judges the edited cells, and
 ``undefined_in_order`` from analyses cached by source (an edit re-analyses one cell).
+Memory: with a ``history_limit`` the graph forgets executions older than its window,
+except what these rules read (each cell's last execution, each name's last writer and
+current version, the binders of what those executions read), so findings are the same
+as with the whole history.  Everything else kept here is bounded by cells and names.
+
 Not thread-safe: the caller serialises records, snapshots and queries.
 """
 
@@ -91,6 +96,7 @@ class HygieneEngine:
         self,
         analyse_source: Callable[[str], CellNames] = analyse,
         known_globals: frozenset[str] = DEFAULT_KNOWN_GLOBALS,
+        history_limit: int | None = None,
         hash_source: Callable[[str], str] = source_hash,
     ) -> None:
         """``hash_source`` must agree with :func:`~jupyter_ext.core.ids.source_hash`;
@@ -98,7 +104,7 @@ class HygieneEngine:
         analysis."""
         self._known = known_globals
         self._hash_source = hash_source
-        self._graph = LineageGraph()
+        self._graph = LineageGraph(history_limit)
         self._snapshot: NotebookSnapshot | None = None
         self._snap_hash: dict[str, str] = {}
         self._override: dict[str, tuple[str, str]] = {}

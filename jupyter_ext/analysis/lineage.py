@@ -18,16 +18,31 @@ execution the name's :meth:`last_writer`, but creates no version: re-running
 Reads are taken from ``record.reads`` as given: the recorder already adds the globals that
 called user functions read, transitively.
 
-Everything is incremental: :meth:`LineageGraph.add` costs O(size of the record).
+Everything is incremental: :meth:`LineageGraph.add` costs O(size of the record),
+amortised.
+
+Bounded memory.  With a ``history_limit``, only the latest executions are held in full;
+the run store has them all.  Older ones are forgotten in batches, except the *anchors*
+the rules read now: each cell's last execution, each name's last writer and the producer
+of each name's current version (bounded by cells and names, not executions).  Chains
+such as ``x = x + 1`` make the upstream of a value as long as the session, so "keep what
+is still referenced" would not be bounded; instead every walk says whether it reached
+forgotten executions (:class:`~.horizon.Walk`), and :attr:`LineageGraph.horizon` says where
+the memory begins.  Current versions, binders of every version a kept execution read,
+and the facts above are all the rules use, so their findings do not depend on the limit.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..core.records import ExecutionRecord
+from .horizon import Horizon, Walk
 
 __all__ = ["ExecutionNode", "LineageGraph", "Version"]
 
@@ -72,9 +87,25 @@ class ExecutionNode:
 
 
 class LineageGraph:
-    """Versions and read edges of one run, built record by record in ``seq`` order."""
+    """Versions and read edges of one run, built record by record in ``seq`` order.
 
-    def __init__(self) -> None:
+    ``history_limit``: executions held in full (None: all).  Forgetting happens once the
+    window overflows by a tenth, so that its cost, O(what is held), is spread over that
+    many executions.
+    """
+
+    def __init__(self, history_limit: int | None = None) -> None:
+        if history_limit is not None and history_limit < 1:
+            raise ValueError(f"history_limit must be positive, not {history_limit}")
+        self._limit = history_limit
+        self._slack = max(1, history_limit // 10) if history_limit is not None else 0
+        self._window: deque[int] = deque()
+        """Seqs of the executions at or after the horizon, oldest first."""
+        self._horizon = 0
+        self._lost_readers: set[int] = set()
+        """Held executions some of whose readers were forgotten."""
+        self._lost_history: set[str] = set()
+        """Names some of whose older versions were forgotten."""
         self._nodes: dict[int, ExecutionNode] = {}
         self._current: dict[str, Version] = {}
         self._history: dict[str, list[Version]] = {}
@@ -130,7 +161,49 @@ class LineageGraph:
         producers = {v.seq for v in inputs.values() if v is not None}
         for producer in sorted(producers):
             self._readers.setdefault(producer, []).append(seq)
+        if self._limit is not None:
+            self._window.append(seq)
+            if len(self._window) > self._limit + self._slack:
+                self._forget()
         return node
+
+    def _forget(self) -> None:
+        """Drop what lies before the window and no rule needs (see the module doc)."""
+        assert self._limit is not None
+        window = self._window
+        while len(window) > self._limit:
+            window.popleft()
+        horizon = self._horizon = window[0]
+        nodes = self._nodes
+        anchors = {node.seq for node in self._last_of_cell.values()}
+        anchors.update(node.seq for node in self._last_writer.values())
+        anchors.update(version.seq for version in self._current.values())
+        old = list(itertools.takewhile(lambda s: s < horizon, nodes))
+        for seq in old:
+            if seq not in anchors:
+                del nodes[seq]
+        for producer in [p for p in self._readers if p < horizon]:
+            if producer not in nodes:
+                del self._readers[producer]
+                continue
+            readers = self._readers[producer]
+            kept = [r for r in readers if r in nodes]
+            if len(kept) != len(readers):
+                self._lost_readers.add(producer)
+                self._readers[producer] = kept
+        self._lost_readers.intersection_update(nodes)
+        for name, versions in self._history.items():
+            if len(versions) > 1 and versions[0].seq < horizon:
+                start = bisect.bisect_left(versions, horizon, key=lambda v: v.seq)
+                self._history[name] = versions[min(start, len(versions) - 1) :]
+                self._lost_history.add(name)
+        referenced: set[Version] = set()
+        for versions in self._history.values():
+            referenced.update(versions)
+        for node in nodes.values():
+            referenced.update(v for v in node.inputs.values() if v is not None)
+        for version in [v for v in self._binders if v not in referenced]:
+            del self._binders[version]
 
     def _new_version(
         self, record: ExecutionRecord, name: str, digest: str | None, kind: str
@@ -154,7 +227,7 @@ class LineageGraph:
         return self._nodes.get(seq)
 
     def nodes(self) -> Iterator[ExecutionNode]:
-        """Every execution, in ``seq`` order."""
+        """Every execution held in memory, in ``seq`` order."""
         return iter(self._nodes.values())
 
     def names(self) -> Iterable[str]:
@@ -168,7 +241,8 @@ class LineageGraph:
         return self._current.get(name)
 
     def history(self, name: str) -> tuple[Version, ...]:
-        """Every content change of the name, oldest first."""
+        """Every content change of the name held in memory, oldest first (the current one
+        always; :meth:`history_complete` says whether older ones were forgotten)."""
         return tuple(self._history.get(name, ()))
 
     def last_writer(self, name: str) -> ExecutionNode | None:
@@ -194,29 +268,82 @@ class LineageGraph:
         return self._last_of_cell.keys()
 
     def upstream(self, seq: int) -> list[int]:
-        """Executions whose values ``seq`` depended on, transitively, in ``seq`` order."""
+        """Executions whose values ``seq`` depended on, transitively, in ``seq`` order
+        (those still held: :meth:`upstream_walk` says whether that is all of them)."""
+        return list(self.upstream_walk(seq).seqs)
+
+    def downstream(self, seq: int) -> list[int]:
+        """Executions that read values ``seq`` produced, transitively, in ``seq`` order
+        (those still held: :meth:`downstream_walk` says whether that is all of them)."""
+        return list(self.downstream_walk(seq).seqs)
+
+    def upstream_walk(self, seq: int) -> Walk:
         seen: set[int] = set()
+        complete = not self.forgotten(seq)
         todo = [seq]
         while todo:
             node = self._nodes.get(todo.pop())
             if node is None:
                 continue
             for version in node.inputs.values():
-                if version is not None and version.seq not in seen and version.seq != seq:
-                    seen.add(version.seq)
-                    todo.append(version.seq)
-        return sorted(seen)
+                if version is None or version.seq in seen or version.seq == seq:
+                    continue
+                if version.seq not in self._nodes:
+                    complete = False
+                    continue
+                seen.add(version.seq)
+                todo.append(version.seq)
+        return Walk(tuple(sorted(seen)), complete)
 
-    def downstream(self, seq: int) -> list[int]:
-        """Executions that read values ``seq`` produced, transitively, in ``seq`` order."""
+    def downstream_walk(self, seq: int) -> Walk:
         seen: set[int] = set()
+        complete = True
         todo = [seq]
         while todo:
-            for reader in self._readers.get(todo.pop(), ()):
+            at = todo.pop()
+            if at in self._lost_readers or self.forgotten(at):
+                complete = False
+            for reader in self._readers.get(at, ()):
                 if reader not in seen and reader != seq:
                     seen.add(reader)
                     todo.append(reader)
-        return sorted(seen)
+        return Walk(tuple(sorted(seen)), complete)
+
+    # -- memory ------------------------------------------------------------------------
+
+    @property
+    def horizon(self) -> int:
+        """The oldest execution held in full; 0 while nothing was forgotten."""
+        return self._horizon
+
+    @property
+    def history_limit(self) -> int | None:
+        return self._limit
+
+    def forgotten(self, seq: int) -> bool:
+        """Whether execution ``seq`` was recorded but is no longer held in memory."""
+        return seq < self._horizon and seq not in self._nodes
+
+    def history_complete(self, name: str) -> bool:
+        """Whether :meth:`history` still holds every content change of ``name``."""
+        return name not in self._lost_history
+
+    def footprint(self) -> dict[str, int]:
+        """Sizes of what grows with executions, so that the bound can be checked."""
+        return {
+            "nodes": len(self._nodes),
+            "versions": sum(len(v) for v in self._history.values()),
+            "readers": sum(len(r) for r in self._readers.values()),
+            "binders": len(self._binders),
+        }
+
+    def horizon_info(self) -> Horizon | None:
+        """Where memory begins, for reports to say so; None while nothing was forgotten."""
+        node = self._nodes.get(self._horizon) if self._horizon else None
+        if node is None or self._limit is None:
+            return None
+        record = node.record
+        return Horizon(self._horizon, record.execution_count, self._limit, record.run_id)
 
 
 def _changed(before: Version | None, fresh: str | None) -> bool:

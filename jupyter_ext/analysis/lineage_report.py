@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .file_lineage import FileLineage
-from .file_lineage import downstream as downstream_with_files
-from .file_lineage import upstream as upstream_with_files
+from .file_lineage import FileLineage, downstream_walk, upstream_walk
 from .lineage import ExecutionNode, LineageGraph, Version
 from .snapshot import NotebookSnapshot
 
@@ -57,20 +55,17 @@ def lineage_report(
     inputs = []
     if producer is not None:
         for input_name, version in sorted(producer.inputs.items()):
-            inputs.append(
-                {
-                    "name": input_name,
-                    "from": _ref(graph.node(version.seq) if version else None, snapshot),
-                }
-            )
+            node = graph.node(version.seq) if version else None
+            source = _ref(node, snapshot) if node or not version else _from(version, snapshot)
+            inputs.append({"name": input_name, "from": source})
     if files is None:
-        up, down = graph.upstream(current.seq), graph.downstream(current.seq)
+        up, down = graph.upstream_walk(current.seq), graph.downstream_walk(current.seq)
     else:
-        up = upstream_with_files(graph, files, current.seq)
-        down = downstream_with_files(graph, files, current.seq)
-    upstream = [_ref(graph.node(seq), snapshot) for seq in up]
+        up = upstream_walk(graph, files, current.seq)
+        down = downstream_walk(graph, files, current.seq)
+    upstream = [_ref(graph.node(seq), snapshot) for seq in up.seqs]
     downstream = []
-    for seq in down:
+    for seq in down.seqs:
         node = graph.node(seq)
         if node is not None:
             entry = _ref(node, snapshot)
@@ -89,7 +84,26 @@ def lineage_report(
         from .file_lineage_report import files_upstream
 
         report["files"] = files_upstream(graph, files, current.seq, snapshot)
+    horizon = graph.horizon_info()
+    whole = up.complete and down.complete and graph.history_complete(name)
+    if horizon is not None and not (whole and _files_whole(report.get("files", ()))):
+        report["not_kept"] = horizon.to_json()
     return report
+
+
+def _from(version: Version, snapshot: NotebookSnapshot | None) -> dict[str, Any]:
+    """A producer no longer held in memory, as far as the version it made tells."""
+    cell = version.cell_id
+    return {
+        "seq": version.seq,
+        "cell_id": cell,
+        "execution_count": version.execution_count,
+        "position": snapshot.position(cell) if snapshot and cell else None,
+    }
+
+
+def _files_whole(entries: Any) -> bool:
+    return not any(read.get("not_kept") for entry in entries for read in entry["reads"])
 
 
 def _label(ref: dict[str, Any]) -> str:
@@ -127,6 +141,8 @@ def format_lineage(report: dict[str, Any]) -> str:
     if len(report["history"]) > 1:
         changes = ", ".join(f"{_label(v)} {v['kind']}" for v in report["history"])
         lines.append(f"  history: {changes}")
+    if report.get("not_kept"):
+        lines.append(f"  {report['not_kept']['message']}")
     return "\n".join(lines)
 
 
@@ -155,10 +171,9 @@ def graph_payload(
         for name, version in sorted(node.inputs.items()):
             if version is None:
                 continue
-            producer = graph.node(version.seq)
-            if producer is None:
-                continue
-            source_key = producer.record.cell_id or f"exec:{producer.record.seq}"
+            if version.cell_id is None and graph.node(version.seq) is None:
+                continue  # code outside the notebook, no longer held in memory
+            source_key = version.cell_id or f"exec:{version.seq}"
             if source_key == key:
                 continue
             src_pos = snapshot.position(source_key) if snapshot else None

@@ -64,12 +64,32 @@ class JupyterExt(Configurable):
         "a notice says when more were opened.",
     ).tag(config=True)
 
+    history_limit = Int(
+        2000,
+        help="Executions kept in full in the kernel's memory for the timeline, lineage, "
+        "gather and hygiene; older ones stay in the run store (jupyter-ext show RUN), and "
+        "only what the hygiene rules still need of them is kept (each cell's last run, "
+        "each name's last writer). Values below 100 count as 100.",
+    ).tag(config=True)
+
     file_exclude = List(
         Unicode(),
         help="Further directories whose files are never recorded (the store, IPython's "
         "history, the Python installation, system directories and plotting libraries' "
         "font caches are always left out).",
     ).tag(config=True)
+
+
+MIN_HISTORY_LIMIT = 100
+"""Fewer held executions would make the timeline and lineage of an ordinary notebook
+session say "not kept in memory" after a few minutes of work."""
+
+
+def history_window(settings: JupyterExt) -> int:
+    """The effective ``history_limit``: a value too small to be useful (0, negative)
+    is raised to :data:`MIN_HISTORY_LIMIT` rather than refused, so a typo in a config
+    file never stops a kernel from recording."""
+    return max(int(settings.history_limit), MIN_HISTORY_LIMIT)
 
 
 def disabled_by_environment() -> bool:

@@ -105,7 +105,10 @@ def register_hygiene_magics(shell: Any) -> None:
         if recorder is None:
             return
         try:
-            result = gather(recorder.live.records(), args.name)
+            live = recorder.live
+            with live.locked():
+                records, horizon = live.records(), live.horizon()
+            result = gather(records, args.name, horizon)
             written = write_gathered(result, args.output) if args.output else None
         except (GatherError, OSError) as exc:
             print(f"%gather: {exc}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..analysis.file_lineage import FileLineage
 from ..analysis.file_lineage_report import file_report
 from ..analysis.lineage_report import lineage_report
 
@@ -27,12 +26,12 @@ def lineage_of(live: Any, target: str, *, as_path: bool = False) -> dict[str, An
     """
     with live.locked():
         graph, snapshot = live.engine.graph, live.engine.notebook
-        files = FileLineage(live.records())
+        files = live.file_lineage()
         if not as_path and target.isidentifier() and graph.current(target) is not None:
             return lineage_report(graph, target, snapshot, files)
         path = resolve_path(target)
-        if path in files:
-            return file_report(files, path, snapshot)
+        if path in files or files.has_forgotten_uses(path):
+            return file_report(files, path, snapshot, graph.horizon_info())
     if target.isidentifier() and not as_path:
         raise KeyError(f"`{target}` was never recorded in this run")
     raise KeyError(f"no recorded execution read or wrote {path}")

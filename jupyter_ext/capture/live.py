@@ -4,6 +4,11 @@ Records arrive on the finalizer thread (after their digests are known); notebook
 snapshots and magics arrive on the kernel's main thread. One lock serialises both, and
 every listener (the comm) is told after each change, outside the lock, so a slow
 frontend never holds up recording.
+
+Records are held as long as the engine's graph holds their execution (the latest
+``history_limit``, plus the few the rules still need); the store has every one.  What
+forgotten records did to files is kept per path, so file lineage can say when its
+answer may lie in what was forgotten.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ..analysis.file_lineage import FileLineage, ForgottenUses
+from ..analysis.horizon import Horizon
 from ..analysis.hygiene import Finding, HygieneEngine
 from ..analysis.names import CellNames, analyse
 from ..analysis.snapshot import NotebookSnapshot
@@ -23,12 +30,15 @@ Listener = Callable[[dict[str, Any]], None]
 
 
 class LiveHygiene:
-    def __init__(self, shell: Any) -> None:
+    def __init__(self, shell: Any, history_limit: int | None = None) -> None:
         self._shell = shell
         self._lock = threading.RLock()
-        self.engine = HygieneEngine(analyse_source=self._analyse_current)
+        self.engine = HygieneEngine(
+            analyse_source=self._analyse_current, history_limit=history_limit
+        )
         self._listeners: list[Listener] = []
         self._records: list[ExecutionRecord] = []
+        self._forgotten_files = ForgottenUses()
 
     def _analyse_current(self, source: str) -> CellNames:
         """Analyse a cell's current source the way IPython would run it (magics rewritten)."""
@@ -43,11 +53,27 @@ class LiveHygiene:
     def on_record(self, record: ExecutionRecord) -> None:
         with self._lock:
             self._records.append(record)
+            graph = self.engine.graph
+            horizon = graph.horizon
             self.engine.add_execution(record)
+            if graph.horizon != horizon:
+                self._forget_records()
             # Serialising the state is O(cells): only worth it when a frontend listens.
             state = self._state_locked() if self._listeners else None
         if state is not None:
             self._notify(state)
+
+    def _forget_records(self) -> None:
+        """Drop the records whose executions the graph forgot (it just moved its horizon)."""
+        graph = self.engine.graph
+        horizon = graph.horizon
+        kept: list[ExecutionRecord] = []
+        for record in self._records:
+            if record.seq >= horizon or graph.node(record.seq) is not None:
+                kept.append(record)
+            else:
+                self._forgotten_files.note(record)
+        self._records = kept
 
     def on_notebook(self, snapshot: NotebookSnapshot) -> bool:
         with self._lock:
@@ -103,8 +129,20 @@ class LiveHygiene:
             return list(self.engine.warnings())
 
     def records(self) -> list[ExecutionRecord]:
+        """The records held in memory, in ``seq`` order: every one from :meth:`horizon`
+        on, and before it only those the rules still need."""
         with self._lock:
             return list(self._records)
+
+    def horizon(self) -> Horizon | None:
+        """Where the held history begins; None while every execution is held."""
+        with self._lock:
+            return self.engine.graph.horizon_info()
+
+    def file_lineage(self) -> FileLineage:
+        """File lineage over the held records, aware of what forgotten ones did."""
+        with self._lock:
+            return FileLineage(self._records, self._forgotten_files.copy())
 
     def locked(self) -> threading.RLock:
         """For readers that need several consistent views of the engine at once."""

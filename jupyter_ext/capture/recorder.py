@@ -24,7 +24,7 @@ from ..core.ids import new_run_id, source_hash
 from ..core.records import ExecutionRecord, RunInfo
 from ..store import ops
 from ..store.writer import BackgroundWriter
-from .config import JupyterExt
+from .config import JupyterExt, history_window
 from .file_state import FileBatch, collect, default_excludes
 from .files import FileWatch, Opened, quiet_thread
 from .finalizer import FinalizeJob, Finalizer
@@ -92,7 +92,7 @@ class Recorder:
         self._pending: _Pending | None = None
         self._digested: set[str] = set()
         self.last_record: ExecutionRecord | None = None
-        self.live = LiveHygiene(shell)
+        self.live = LiveHygiene(shell, history_window(settings))
         self.writer = BackgroundWriter(store_path, on_problem=self._messages.append)
         self.writer.submit(ops.BeginRun(self.run))
         self.finalizer = Finalizer(self._record_done, self._internal_error)

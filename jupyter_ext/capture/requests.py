@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..analysis.file_lineage import FileLineage
 from ..analysis.lineage_report import graph_payload, lineage_report
 from .comm import RequestHandler
 
@@ -19,7 +18,7 @@ def request_handlers(recorder: Any) -> dict[str, RequestHandler]:
 
     def graph(data: dict[str, Any]) -> dict[str, Any]:
         with live.locked():
-            files = FileLineage(live.records())
+            files = live.file_lineage()
             return {"graph": graph_payload(live.engine.graph, live.engine.notebook, files)}
 
     def lineage(data: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +33,7 @@ def request_handlers(recorder: Any) -> dict[str, RequestHandler]:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError("lineage needs `name`, a Python identifier, or `path`, a file")
         with live.locked():
-            files = FileLineage(live.records())
+            files = live.file_lineage()
             graph = live.engine.graph
             return {"lineage": lineage_report(graph, name, live.engine.notebook, files)}
 
@@ -84,8 +83,9 @@ def request_handlers(recorder: Any) -> dict[str, RequestHandler]:
     def timeline(data: dict[str, Any]) -> dict[str, Any]:
         with live.locked():
             notebook = live.engine.notebook
+            records, horizon = live.records(), live.horizon()
         rows = []
-        for record in live.records():
+        for record in records:
             position = notebook.position(record.cell_id) if notebook and record.cell_id else None
             rows.append(
                 {
@@ -98,7 +98,9 @@ def request_handlers(recorder: Any) -> dict[str, RequestHandler]:
                     "status": record.status,
                 }
             )
-        return {"executions": rows}
+        if horizon is None:
+            return {"executions": rows}
+        return {"executions": rows, "not_kept": horizon.to_json("the timeline")}
 
     def run(data: dict[str, Any]) -> dict[str, Any]:
         from ..store.sqlite import RunStore

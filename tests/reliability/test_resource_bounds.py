@@ -6,10 +6,11 @@ kept in docs/reliability.md; the assertions are deliberately loose bounds, at ab
 twice what was measured, so that they catch a leak or a per-cell copy of the namespace,
 not noise.
 
-- 10,000 executions: the recorder keeps the kernel's execution history in memory (records and
-  the lineage graph, for the panel's timeline, lineage and hygiene), so its memory grows
-  with the number of executions; the growth must stay linear (the second half's slope
-  no steeper than the first's) and small per execution.
+- 10,000 executions: the recorder holds the latest ``history_limit`` executions (default
+  2,000) in full for the panel's timeline, lineage and hygiene, plus one anchor per cell
+  and name; older ones live only in the store.  Memory grows while that window fills and
+  must be flat after it: 10,000 executions are five windows, so the last 6,000 are
+  all after the plateau.
 - 100,000 names: the cell that binds them all is digested name by name (it touched
   them all); after it, cells that touch a few names add no memory and little time.
 """
@@ -62,16 +63,16 @@ def test_memory_after_ten_thousand_executions(tmp_path: Path) -> None:
     tracked = probe(tmp_path, "executions", "tracked", n)
     p, t = plain["samples"], tracked["samples"]
     added = t[-1][1] - p[-1][1]
-    first = slope(t, 1_000, 5_000) - slope(p, 1_000, 5_000)
-    second = slope(t, 6_000, 10_000) - slope(p, 6_000, 10_000)
+    filling = slope(t, 500, 2_000) - slope(p, 500, 2_000)
+    after = slope(t, 4_000, 10_000) - slope(p, 4_000, 10_000)
     print(
         f"\n{n} executions: tracking adds {added / MB:.1f} MB; per execution "
-        f"{first / KB:.2f} KB (cells 1k-5k), {second / KB:.2f} KB (cells 6k-10k); "
-        f"{tracked['seconds']:.1f}s tracked vs {plain['seconds']:.1f}s plain"
+        f"{filling / KB:.2f} KB while the window fills (cells 500-2k), {after / KB:.2f} KB "
+        f"after it (cells 4k-10k); {tracked['seconds']:.1f}s tracked vs "
+        f"{plain['seconds']:.1f}s plain"
     )
-    assert second <= max(1.5 * first, 1 * KB), "memory growth per execution is accelerating"
-    assert second <= 4 * KB, "more than 4 KB kept per execution"
-    assert added <= 100 * MB
+    assert after <= 0.1 * KB, "memory still grows after the history window filled"
+    assert added <= 40 * MB
 
 
 def test_memory_with_a_hundred_thousand_names(tmp_path: Path) -> None:
