@@ -105,6 +105,7 @@ describe('response payloads', () => {
     );
     expect(lineage.value?.inputs).toHaveLength(1);
     expect(lineage.value?.downstream[0].names).toEqual(['total']);
+    expect(lineage.value?.not_kept).toBeNull();
 
     const variables = readVariables(
       response({
@@ -143,8 +144,9 @@ describe('response payloads', () => {
         ]
       })
     );
-    expect(timeline.value?.map(e => e.seq)).toEqual([1, 2]);
-    expect(timeline.value?.[0].start).toBeNull();
+    expect(timeline.value?.entries.map(e => e.seq)).toEqual([1, 2]);
+    expect(timeline.value?.entries[0].start).toBeNull();
+    expect(timeline.value?.not_kept).toBeNull();
 
     const history = readHistory(
       response({
@@ -194,5 +196,49 @@ describe('labels', () => {
     expect(formatDuration(1.44)).toBe('1.4 s');
     expect(formatDuration(125)).toBe('2 min 5 s');
     expect(formatDuration(null)).toBe('—');
+  });
+  it('reads the line a kernel sends when a report stops at its history limit', () => {
+    const message =
+      'lineage before execution [2101] is not kept in memory (history_limit=2000); ' +
+      'the full run is in the store: `jupyter-ext show r1`';
+    const notKept = {
+      seq: 2101,
+      execution_count: 2101,
+      history_limit: 2000,
+      run_id: 'r1',
+      message
+    };
+    const lineage = readLineage(
+      response({
+        lineage: {
+          name: 'x',
+          current: { seq: 2500, cell_id: 'a', kind: 'written' },
+          produced_by: { seq: 2500, cell_id: 'a' },
+          history: [],
+          inputs: [],
+          upstream: [],
+          downstream: [],
+          not_kept: notKept
+        }
+      })
+    );
+    expect(lineage.value?.not_kept).toBe(message);
+    const timeline = readTimeline(
+      response({
+        executions: [{ seq: 2101, cell_id: 'a', status: 'ok' }],
+        not_kept: {
+          ...notKept,
+          message: 'the timeline before execution [2101] …'
+        }
+      })
+    );
+    expect(timeline.value?.entries).toHaveLength(1);
+    expect(timeline.value?.not_kept).toBe(
+      'the timeline before execution [2101] …'
+    );
+    const garbled = readLineage(
+      response({ lineage: { name: 'x', not_kept: 'not an object' } })
+    );
+    expect(garbled.value?.not_kept).toBeNull();
   });
 });

@@ -56,6 +56,11 @@ export interface ILineage {
   inputs: { name: string; from: IExecutionRef | null }[];
   upstream: IExecutionRef[];
   downstream: (IExecutionRef & { names: string[] })[];
+  /**
+   * Set when the walk reached executions the kernel no longer holds in memory
+   * (beyond its history limit): one line saying so, and where the full run is.
+   */
+  not_kept: string | null;
 }
 
 export interface IVariable {
@@ -78,6 +83,12 @@ export interface ITimelineEntry {
   /** Seconds. */
   duration: number | null;
   status: string;
+}
+
+export interface ITimeline {
+  entries: ITimelineEntry[];
+  /** Set when earlier executions are no longer held in the kernel's memory. */
+  not_kept: string | null;
 }
 
 export interface IRunSummary {
@@ -277,9 +288,15 @@ export function readLineage(response: IResponseMessage): Payload<ILineage> {
           const base = ref(item);
           return base === null ? null : { ...base, names: strings(item.names) };
         })
-        .filter(notNull)
+        .filter(notNull),
+      not_kept: notKept(value.not_kept)
     };
   });
+}
+
+/** The one line a kernel sends when a report stops at its history limit. */
+function notKept(value: unknown): string | null {
+  return isObject(value) ? str(value.message) : null;
 }
 
 export function readVariables(
@@ -304,9 +321,8 @@ export function readVariables(
   });
 }
 
-export function readTimeline(
-  response: IResponseMessage
-): Payload<ITimelineEntry[]> {
+export function readTimeline(response: IResponseMessage): Payload<ITimeline> {
+  const notKeptLine = notKept(response.not_kept);
   return read(response, 'executions', value => {
     if (!Array.isArray(value)) {
       return null;
@@ -326,7 +342,10 @@ export function readTimeline(
         status: str(item.status) ?? 'ok'
       });
     }
-    return entries.sort((a, b) => a.seq - b.seq);
+    return {
+      entries: entries.sort((a, b) => a.seq - b.seq),
+      not_kept: notKeptLine
+    };
   });
 }
 

@@ -246,6 +246,11 @@ export class LineageTab extends FetchingTab<IGraph> {
                   .join(' · ')}
               </dd>
             )}
+            {lineage.value.not_kept !== null && (
+              <dd className="jp-jupyterExt-notKept" role="note">
+                {lineage.value.not_kept}
+              </dd>
+            )}
           </dl>
         )}
       </section>

@@ -8,7 +8,12 @@
 import * as React from 'react';
 
 import { cellLabel, formatDuration } from '../model/labels';
-import { ITimelineEntry, Payload, readTimeline } from '../model/payloads';
+import {
+  ITimeline,
+  ITimelineEntry,
+  Payload,
+  readTimeline
+} from '../model/payloads';
 import type { INotebookHygiene } from '../tokens';
 import { FetchingTab, IPanelServices } from './tab';
 
@@ -24,20 +29,19 @@ interface IPoint {
   label: string;
 }
 
-export class TimelineTab extends FetchingTab<ITimelineEntry[]> {
+export class TimelineTab extends FetchingTab<ITimeline> {
   constructor(services: IPanelServices) {
     super(services);
     this.addClass('jp-jupyterExt-timeline');
     this.title.label = 'Timeline';
   }
 
-  protected fetch(
-    hygiene: INotebookHygiene
-  ): Promise<Payload<ITimelineEntry[]>> {
+  protected fetch(hygiene: INotebookHygiene): Promise<Payload<ITimeline>> {
     return hygiene.request('timeline').then(readTimeline);
   }
 
-  protected renderData(entries: ITimelineEntry[]): React.ReactElement {
+  protected renderData(timeline: ITimeline): React.ReactElement {
+    const entries = timeline.entries;
     if (entries.length === 0) {
       return <p className="jp-jupyterExt-empty">No executions recorded yet.</p>;
     }
@@ -82,6 +86,11 @@ export class TimelineTab extends FetchingTab<ITimelineEntry[]> {
         <p className="jp-jupyterExt-count" role="status">
           {`${entries.length} executions, ${jumps} jump${jumps === 1 ? '' : 's'} back up, ${formatDuration(total)} in total.`}
         </p>
+        {timeline.not_kept !== null && (
+          <p className="jp-jupyterExt-notKept" role="note">
+            {timeline.not_kept}
+          </p>
+        )}
         <div className="jp-jupyterExt-graphScroll">
           <svg
             className="jp-jupyterExt-timelineChart"
