@@ -53,6 +53,7 @@ Not thread-safe: the caller serialises records, snapshots and queries.
 from __future__ import annotations
 
 import math
+from functools import partial
 from collections.abc import Callable
 
 from ..core.ids import source_hash
@@ -119,7 +120,10 @@ class HygieneEngine:
         """Name -> cells flagged out of order on it."""
         self._undefined: dict[str, Finding] = {}
         self._unjudgeable: dict[str, str] = {}
-        self._order = OrderJudge(analyse_source, self._provided)
+        # A function of the known names, not a bound method: the engine must not be in a
+        # reference cycle, or every engine the static checker makes (one per notebook)
+        # waits for the cyclic collector instead of being freed when it is done.
+        self._order = OrderJudge(analyse_source, partial(_is_provided, known_globals))
         self._hidden = HiddenState()
         self._dirty_cells: set[str] = set()
         self._dirty_names: set[str] = set()
@@ -316,9 +320,6 @@ class HygieneEngine:
             return self._rank.get(cell)
         return self._snapshot.position(cell)
 
-    def _provided(self, name: str) -> bool:
-        return name in self._known or ipython_generated(name)
-
     def _not_user_name(self, name: str) -> bool:
         return name.startswith("_") or name in self._known
 
@@ -448,3 +449,8 @@ class HygieneEngine:
             "kinds": kinds,
             "unjudgeable": unjudgeable,
         }
+
+
+def _is_provided(known: frozenset[str], name: str) -> bool:
+    """Names the kernel or IPython provide: never "undefined" in document order."""
+    return name in known or ipython_generated(name)
