@@ -53,8 +53,8 @@ Not thread-safe: the caller serialises records, snapshots and queries.
 from __future__ import annotations
 
 import math
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 
 from ..core.ids import source_hash
 from ..core.records import ExecutionRecord
