@@ -840,3 +840,25 @@ def test_records_must_arrive_in_seq_order() -> None:
     with pytest.raises(ValueError, match="not after"):
         sim.engine.add_execution(sim.records[0])
     assert sim.found() == []
+
+
+def test_an_engine_is_freed_as_soon_as_it_is_dropped() -> None:
+    """The static checker makes one engine per notebook: one held in a reference cycle
+    would wait, with its graph and records, for the cyclic collector (which used to take
+    a tenth of a directory check)."""
+    import gc
+    import weakref
+
+    sim = play(
+        [cells("a", "b", "c"), snap(), run("a", writes="df=1"), run("b", reads="df")]
+        + [run("c", writes="df=2")]
+    )
+    assert sim.engine.warnings()  # judged: every part of the engine has been built
+    assert sim.engine.cell_status()
+    gone = weakref.ref(sim.engine)
+    gc.disable()
+    try:
+        del sim
+        assert gone() is None, "the engine is kept alive by a reference cycle"
+    finally:
+        gc.enable()
