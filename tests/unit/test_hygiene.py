@@ -849,10 +849,8 @@ def test_an_engine_is_freed_as_soon_as_it_is_dropped() -> None:
     import gc
     import weakref
 
-    sim = play(
-        [cells("a", "b", "c"), snap(), run("a", writes="df=1"), run("b", reads="df")]
-        + [run("c", writes="df=2")]
-    )
+    steps = [cells("a", "b", "c"), snap(), run("a", writes="df=1"), run("b", reads="df")]
+    sim = play([*steps, run("c", writes="df=2")])
     assert sim.engine.warnings()  # judged: every part of the engine has been built
     assert sim.engine.cell_status()
     gone = weakref.ref(sim.engine)
