@@ -115,6 +115,18 @@ def _label(ref: dict[str, Any]) -> str:
     return f"{prompt} cell {cell}" if cell else f"{prompt} (no cell id)"
 
 
+_ENDS = 5
+"""Entries shown at each end of a long list in text (``x = x + 1`` re-run a thousand
+times has a thousand upstream executions); the JSON report keeps them all."""
+
+
+def _listed(items: list[str]) -> str:
+    if len(items) > 2 * _ENDS:
+        hidden = len(items) - 2 * _ENDS
+        items = [*items[:_ENDS], f"... {hidden} more", *items[-_ENDS:]]
+    return ", ".join(items)
+
+
 def format_lineage(report: dict[str, Any]) -> str:
     current = report["current"]
     lines = [f"`{report['name']}`: {current['kind']} by {_label(report['produced_by'])}"]
@@ -131,15 +143,19 @@ def format_lineage(report: dict[str, Any]) -> str:
         lines.append("  files read on the way:")
         lines.extend(format_files(report["files"], indent="  "))
     if report["upstream"]:
-        lines.append("  upstream: " + ", ".join(_label(r) for r in report["upstream"]))
+        lines.append("  upstream: " + _listed([_label(r) for r in report["upstream"]]))
     if report["downstream"]:
         lines.append("  downstream:")
-        lines.extend(
+        shown = [
             f"    {_label(r)} -> {', '.join(r['names']) or '(reads only)'}"
             for r in report["downstream"]
-        )
+        ]
+        if len(shown) > 2 * _ENDS:
+            hidden = len(shown) - 2 * _ENDS
+            shown[_ENDS:-_ENDS] = [f"    ... {hidden} more"]
+        lines.extend(shown)
     if len(report["history"]) > 1:
-        changes = ", ".join(f"{_label(v)} {v['kind']}" for v in report["history"])
+        changes = _listed([f"{_label(v)} {v['kind']}" for v in report["history"]])
         lines.append(f"  history: {changes}")
     if report.get("not_kept"):
         lines.append(f"  {report['not_kept']['message']}")

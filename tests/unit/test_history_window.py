@@ -308,6 +308,21 @@ def test_lineage_reaching_forgotten_history_says_so_in_one_line() -> None:
     assert "before recording started" not in text
 
 
+def test_long_lineage_lists_are_shortened_in_text_and_kept_whole_in_json() -> None:
+    live = chain_session()
+    report = lineage_report(live.engine.graph, "x", files=live.file_lineage())
+    assert len(report["upstream"]) > 20 and len(report["history"]) > 20  # the JSON: all
+    lines = format_lineage(report).splitlines()
+    upstream = next(line for line in lines if line.startswith("  upstream: "))
+    history = next(line for line in lines if line.startswith("  history: "))
+    assert f"... {len(report['upstream']) - 10} more" in upstream
+    assert upstream.count(", ") == 10  # five, the gap, five
+    assert f"... {len(report['history']) - 10} more" in history
+    first, last = report["upstream"][0], report["upstream"][-1]
+    head, tail = upstream.split(" more, ")
+    assert f"[{first['execution_count']}]" in head and f"[{last['execution_count']}]" in tail
+
+
 def test_lineage_within_the_window_is_complete() -> None:
     live = chain_session()
     report = lineage_report(live.engine.graph, "z", files=live.file_lineage())
