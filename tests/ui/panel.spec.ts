@@ -77,4 +77,38 @@ test.describe('panel views', () => {
     await page.screenshot({ path: path.join(IMAGES, 'notebook-dark.png') });
     await page.theme.setLightTheme();
   });
+  test('lineage and timeline say where the memory of the session begins', async ({
+    page
+  }) => {
+    await page.notebook.createNew('long.ipynb');
+    await setCells(page, [
+      // Hold only 100 executions in the kernel (set before tracking loads it).
+      'get_ipython().config.JupyterExt.history_limit = 100',
+      'x = 0',
+      "for _ in range(130):\n    get_ipython().run_cell('x = x + 1')"
+    ]);
+    await runCells(page, [0]);
+    const panel = await track(page);
+    await runCells(page, [1, 2]);
+
+    const variables = await showTab(panel, 'Variables');
+    await variables
+      .getByRole('button', { name: 'x', exact: true })
+      .click({ timeout: 15000 });
+    const details = panel.locator('.jp-jupyterExt-notKept').first();
+    await expect(details).toContainText(
+      /lineage before execution \[\d+\] is not kept in memory \(history_limit=100\); the full run is in the store: `jupyter-ext show \S+`/,
+      { timeout: 15000 }
+    );
+
+    const timeline = await showTab(panel, 'Timeline');
+    await expect(timeline.locator('.jp-jupyterExt-notKept')).toContainText(
+      /the timeline before execution \[\d+\] is not kept in memory \(history_limit=100\)/,
+      { timeout: 15000 }
+    );
+    // What is held is still drawn: at least the 100 latest executions.
+    await expect(timeline.locator('.jp-jupyterExt-count')).toContainText(
+      /^1\d\d executions/
+    );
+  });
 });
