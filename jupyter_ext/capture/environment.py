@@ -198,25 +198,20 @@ def installed_packages() -> dict[str, str]:
     When the same distribution is installed twice on ``sys.path``, the first one wins, as
     it does for imports.
     """
-    import importlib.metadata  # ~25 ms to import: only when capturing
+    from .distributions import installed  # importlib.metadata: only when capturing
 
     out: dict[str, str] = {}
-    for dist in importlib.metadata.distributions():
-        try:
-            name, version = dist.metadata["Name"], dist.version
-        except Exception:  # a broken dist-info must not hide the others
-            continue
-        if isinstance(name, str) and isinstance(version, str):
-            out.setdefault(_normalise(name), version)
+    for dist in installed():
+        out.setdefault(_normalise(dist.name), dist.version)
     return dict(sorted(out.items()))
 
 
 class _DistributionIndex:
     """Import name → version of the one distribution that provides it.
 
-    Built from ``importlib.metadata.packages_distributions()``, which reads every
-    installed distribution's file list: 100-300 ms, so it is built at most once per
-    process and, for the per-cell tracker, on a background thread.  Packages installed
+    Built from every installed distribution's declared or recorded import names
+    (:mod:`.distributions`, tens of milliseconds), at most once per process and, for the
+    per-cell tracker, on a background thread.  Packages installed
     after it was built are not in it; their modules are still found through
     ``__version__`` when they define one.
     """
@@ -240,10 +235,14 @@ class _DistributionIndex:
             if self._ready.is_set():
                 return
             try:
-                import importlib.metadata
+                from .distributions import installed as scan
 
                 installed = installed_packages() if installed is None else installed
-                for module, dists in importlib.metadata.packages_distributions().items():
+                providers: dict[str, list[str]] = {}
+                for dist in scan():
+                    for module in dist.import_names():
+                        providers.setdefault(module, []).append(dist.name)
+                for module, dists in providers.items():
                     found = {installed.get(_normalise(d)) for d in dists} - {None}
                     # Namespace packages shared by distributions of different versions
                     # have no single version.
