@@ -16,6 +16,7 @@ start-up cost, which every command pays: ``jupyter-ext --help`` against a bare
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import os
 import platform
@@ -151,6 +152,10 @@ def main() -> None:
         f"{'notebook':<28} {'papermill s':>11} {'papermill* s':>12} {'jx run s':>9} "
         f"{'ratio':>6} {'ratio*':>7}",
     ]
+    # Installing a wheel compiles its bytecode; an editable checkout on a machine that sets
+    # PYTHONDONTWRITEBYTECODE never gets any, and every process (the CLI, each kernel)
+    # would compile the package from source, which no user's install does.
+    compileall.compile_dir(ROOT / "jupyter_ext", quiet=1)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         notebooks = [*EXAMPLES, generated_notebook(tmp / "generated_50_cells.ipynb")]
