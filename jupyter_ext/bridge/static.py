@@ -158,22 +158,13 @@ def _rare_collections() -> Iterator[None]:
     """Checking allocates millions of short-lived AST nodes that form no cycles, so
     reference counting frees them; Python's cyclic collector, run every 700 net
     allocations by default, then takes about a tenth of the time for nothing.  Run it
-    less often during a batch and restore the caller's setting after.
-
-    The objects alive before the batch (the interpreter's modules, IPython's
-    transformers) are frozen for its duration, so that the collections it does run
-    never traverse them; a caller that froze objects itself is left as it is."""
+    less often during a batch and restore the caller's setting after."""
     before = gc.get_threshold()
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
     gc.set_threshold(max(before[0], 100_000), *before[1:])
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        if freeze:
-            gc.unfreeze()
 
 
 def _expand(path: Path) -> list[tuple[Path, str | None]]:
