@@ -72,12 +72,10 @@ def default_excludes(
 ) -> Excludes:
     """The standard exclusions for a kernel whose store and history live where given."""
     files: set[str] = set()
-    if store is not None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            files |= _both(f"{store}{suffix}")
-    if history and history != ":memory:":
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            files |= _both(f"{history}{suffix}")
+    for database in (store, history if history != ":memory:" else None):
+        if database:  # SQLite files: the database and its journals
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                files |= _both(f"{database}{suffix}")
     prefixes: set[str] = set()
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
         prefixes |= _both(prefix)
@@ -159,16 +157,18 @@ class PendingFile:
 class FileBatch:
     """One execution's files: finished entries and those still to digest."""
 
+    budget: int
+    """Bytes read at most per file (beyond it the digest is opaque)."""
     done: list[FileAccess] = field(default_factory=list)
     pending: list[PendingFile] = field(default_factory=list)
     left_out: int = 0
     """Files beyond the per-execution limit, not recorded."""
 
-    def finish(self, budget: int) -> tuple[FileAccess, ...]:
+    def finish(self) -> tuple[FileAccess, ...]:
         """Digest what is pending (any thread) and return every entry, sorted by path."""
         entries = list(self.done)
         for item in self.pending:
-            entries.append(_digest_entry(item.path, item.mode, item.seen, budget))
+            entries.append(_digest_entry(item.path, item.mode, item.seen, self.budget))
         self.pending.clear()
         return tuple(sorted(entries, key=lambda f: (f.path, f.mode)))
 
@@ -203,7 +203,7 @@ def collect(
     images would otherwise put them all in every output notebook).
     """
     resolved = sorted(resolve(opened, excludes).items())
-    batch = FileBatch(left_out=max(0, len(resolved) - max(0, max_files)))
+    batch = FileBatch(budget, left_out=max(0, len(resolved) - max(0, max_files)))
     spent = 0
     for path, mode in resolved[: max(0, max_files)]:
         try:

@@ -49,7 +49,6 @@ class FinalizeJob:
     """Set when a later cell had to run before ``large`` was hashed (digest unreliable)."""
     files: FileBatch | None = None
     """Files the cell opened; big ones are digested here (each checks it is unchanged)."""
-    file_budget: int = 0
 
 
 RecordSink = Callable[[ExecutionRecord], None]
@@ -162,7 +161,7 @@ class Finalizer:
                 name: Digest(None, d.type_name, "changed while being digested")
                 for name, d in computed.items()
             }
-        files = job.files.finish(job.file_budget) if job.files is not None else ()
+        files = job.files.finish() if job.files is not None else ()
         return build_record(job, computed, self._known, files)
 
 

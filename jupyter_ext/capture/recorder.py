@@ -305,7 +305,6 @@ class Recorder:
                 computed=computed,
                 large=large,
                 files=files,
-                file_budget=self.settings.file_digest_bytes,
             )
         )
         self._note_imports()
