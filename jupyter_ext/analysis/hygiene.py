@@ -99,13 +99,14 @@ class HygieneEngine:
         known_globals: frozenset[str] = DEFAULT_KNOWN_GLOBALS,
         history_limit: int | None = None,
         hash_source: Callable[[str], str] = source_hash,
+        on_forget: Callable[[ExecutionRecord], None] | None = None,
     ) -> None:
         """``hash_source`` must agree with :func:`~jupyter_ext.core.ids.source_hash`;
         the static checker passes the hashes it already computed with each cell's
         analysis."""
         self._known = known_globals
         self._hash_source = hash_source
-        self._graph = LineageGraph(history_limit)
+        self._graph = LineageGraph(history_limit, on_forget)
         self._snapshot: NotebookSnapshot | None = None
         self._snap_hash: dict[str, str] = {}
         self._override: dict[str, tuple[str, str]] = {}

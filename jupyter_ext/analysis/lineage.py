@@ -37,7 +37,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -94,10 +94,17 @@ class LineageGraph:
     many executions.
     """
 
-    def __init__(self, history_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        history_limit: int | None = None,
+        on_forget: Callable[[ExecutionRecord], None] | None = None,
+    ) -> None:
+        """``on_forget`` is told each record the graph stops holding, oldest first, for
+        owners that keep a summary of what forgotten executions did."""
         if history_limit is not None and history_limit < 1:
             raise ValueError(f"history_limit must be positive, not {history_limit}")
         self._limit = history_limit
+        self._on_forget = on_forget
         self._slack = max(1, history_limit // 10) if history_limit is not None else 0
         self._window: deque[int] = deque()
         """Seqs of the executions at or after the horizon, oldest first."""
@@ -181,7 +188,9 @@ class LineageGraph:
         old = list(itertools.takewhile(lambda s: s < horizon, nodes))
         for seq in old:
             if seq not in anchors:
-                del nodes[seq]
+                forgotten = nodes.pop(seq)
+                if self._on_forget is not None:
+                    self._on_forget(forgotten.record)
         for producer in [p for p in self._readers if p < horizon]:
             if producer not in nodes:
                 del self._readers[producer]

@@ -33,12 +33,13 @@ class LiveHygiene:
     def __init__(self, shell: Any, history_limit: int | None = None) -> None:
         self._shell = shell
         self._lock = threading.RLock()
+        self._forgotten_files = ForgottenUses()
         self.engine = HygieneEngine(
-            analyse_source=self._analyse_current, history_limit=history_limit
+            analyse_source=self._analyse_current,
+            history_limit=history_limit,
+            on_forget=self._forgotten_files.note,
         )
         self._listeners: list[Listener] = []
-        self._records: list[ExecutionRecord] = []
-        self._forgotten_files = ForgottenUses()
 
     def _analyse_current(self, source: str) -> CellNames:
         """Analyse a cell's current source the way IPython would run it (magics rewritten)."""
@@ -52,28 +53,11 @@ class LiveHygiene:
 
     def on_record(self, record: ExecutionRecord) -> None:
         with self._lock:
-            self._records.append(record)
-            graph = self.engine.graph
-            horizon = graph.horizon
             self.engine.add_execution(record)
-            if graph.horizon != horizon:
-                self._forget_records()
             # Serialising the state is O(cells): only worth it when a frontend listens.
             state = self._state_locked() if self._listeners else None
         if state is not None:
             self._notify(state)
-
-    def _forget_records(self) -> None:
-        """Drop the records whose executions the graph forgot (it just moved its horizon)."""
-        graph = self.engine.graph
-        horizon = graph.horizon
-        kept: list[ExecutionRecord] = []
-        for record in self._records:
-            if record.seq >= horizon or graph.node(record.seq) is not None:
-                kept.append(record)
-            else:
-                self._forgotten_files.note(record)
-        self._records = kept
 
     def on_notebook(self, snapshot: NotebookSnapshot) -> bool:
         with self._lock:
@@ -132,7 +116,7 @@ class LiveHygiene:
         """The records held in memory, in ``seq`` order: every one from :meth:`horizon`
         on, and before it only those the rules still need."""
         with self._lock:
-            return list(self._records)
+            return [node.record for node in self.engine.graph.nodes()]
 
     def horizon(self) -> Horizon | None:
         """Where the held history begins; None while every execution is held."""
@@ -142,7 +126,7 @@ class LiveHygiene:
     def file_lineage(self) -> FileLineage:
         """File lineage over the held records, aware of what forgotten ones did."""
         with self._lock:
-            return FileLineage(self._records, self._forgotten_files.copy())
+            return FileLineage(self.records(), self._forgotten_files.copy())
 
     def locked(self) -> threading.RLock:
         """For readers that need several consistent views of the engine at once."""
