@@ -31,6 +31,7 @@ COMMANDS = {
     "to-module": ["to-module", "{nb}", "-o", "{dir}/module.py", "--no-record", "--no-pair"],
     "to-pipeline": ["to-pipeline", "{nb}", "--dry-run", "-o", "{dir}/pipeline.yaml"],
     "lock": ["lock", "{nb}"],
+    "sweep": ["sweep", "{nb}", "-f", "{dir}/grid.yaml"],
 }
 
 
