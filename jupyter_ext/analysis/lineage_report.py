@@ -120,11 +120,15 @@ _ENDS = 5
 times has a thousand upstream executions); the JSON report keeps them all."""
 
 
+def _shortened(items: list[str], gap: str = "... {} more") -> list[str]:
+    """The first and last :data:`_ENDS` items, with ``gap`` saying how many are between."""
+    if len(items) <= 2 * _ENDS:
+        return items
+    return [*items[:_ENDS], gap.format(len(items) - 2 * _ENDS), *items[-_ENDS:]]
+
+
 def _listed(items: list[str]) -> str:
-    if len(items) > 2 * _ENDS:
-        hidden = len(items) - 2 * _ENDS
-        items = [*items[:_ENDS], f"... {hidden} more", *items[-_ENDS:]]
-    return ", ".join(items)
+    return ", ".join(_shortened(items))
 
 
 def format_lineage(report: dict[str, Any]) -> str:
@@ -150,10 +154,7 @@ def format_lineage(report: dict[str, Any]) -> str:
             f"    {_label(r)} -> {', '.join(r['names']) or '(reads only)'}"
             for r in report["downstream"]
         ]
-        if len(shown) > 2 * _ENDS:
-            hidden = len(shown) - 2 * _ENDS
-            shown[_ENDS:-_ENDS] = [f"    ... {hidden} more"]
-        lines.extend(shown)
+        lines.extend(_shortened(shown, "    ... {} more"))
     if len(report["history"]) > 1:
         changes = _listed([f"{_label(v)} {v['kind']}" for v in report["history"]])
         lines.append(f"  history: {changes}")

@@ -323,6 +323,20 @@ def test_long_lineage_lists_are_shortened_in_text_and_kept_whole_in_json() -> No
     assert f"[{first['execution_count']}]" in head and f"[{last['execution_count']}]" in tail
 
 
+def test_a_long_downstream_list_is_shortened_in_text() -> None:
+    live = LiveHygiene(None, LIMIT)
+    live.on_record(record(1, "src", writes="x=1"))
+    for seq in range(2, 22):
+        live.on_record(record(seq, f"use{seq}", reads="x", writes=f"y{seq}={seq}"))
+    report = lineage_report(live.engine.graph, "x", files=live.file_lineage())
+    assert len(report["downstream"]) == 20  # the JSON: all
+    lines = format_lineage(report).splitlines()
+    start = lines.index("  downstream:")
+    shown = lines[start + 1 : start + 12]
+    assert shown[5] == "    ... 10 more" and len(shown) == 11
+    assert all(line.startswith("    ") and " -> " in line for line in shown[:5] + shown[6:])
+
+
 def test_lineage_within_the_window_is_complete() -> None:
     live = chain_session()
     report = lineage_report(live.engine.graph, "z", files=live.file_lineage())
