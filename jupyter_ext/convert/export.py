@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..pipeline.typed_params import parameters_cell_index
 from .expected import NOT_RECORDED, ExpectedDigests, expected_digests
-from .plan import PARAMETERS_TAG, ModulePlan, PlanError, plan_module
+from .plan import ModulePlan, PlanError, plan_module
 from .render_module import render_module
 from .render_test import TestTarget, render_test
 from .units import CellInput
@@ -168,7 +169,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
         module_path=output,
         notebook_path=notebook,
         parameters=dict(options.parameters),
-        parameters_cell=_parameters_cell(nb),
+        parameters_cell=parameters_cell_index(nb),
         command=options.command,
     )
     # a name bound only on some paths is checked for when the notebook run bound it
@@ -184,13 +185,6 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConversionError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
-
-
-def _parameters_cell(nb: Any) -> int | None:
-    for index, cell in enumerate(nb.cells):
-        if PARAMETERS_TAG in (cell.get("metadata", {}).get("tags") or ()):
-            return index
-    return None
 
 
 def _record(notebook: Path, options: Options) -> tuple[list[dict[str, Any]], str | None]:
