@@ -177,7 +177,7 @@ def test_p_text_reaches_a_str_parameter_as_typed(
 
     seen: list[dict[str, object]] = []
 
-    def record(notebook: Path, options: export.Options) -> tuple[list[object], str]:
+    def record(notebook: Path, nb: object, options: export.Options) -> tuple[list[object], str]:
         seen.append(dict(options.parameters))
         return [], "not run here"
 
