@@ -228,7 +228,7 @@ def _module_level(units: Sequence[Unit], parameters: set[str], reports: list[Rep
         if not names or names & parameters:
             continue
         if _is_import(unit):
-            same = {ast.dump(ast.Module(list(u.nodes), [])) for n in names for u in binders[n]}
+            same = {_code_key(u) for n in names for u in binders[n]}
             if all(_is_import(u) for n in names for u in binders[n]) and len(same) == 1:
                 chosen[id(unit)] = unit
         elif (_is_definition(unit) or _is_constant(unit)) and all(
@@ -261,12 +261,17 @@ def _code_only(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
+def _code_key(unit: Unit) -> str:
+    """Equal for statements that are the same code, whatever their layout or comments."""
+    return ast.dump(ast.Module(list(unit.nodes), []))
+
+
 def _unique(units: Iterable[Unit]) -> list[Unit]:
     """Repeated identical imports (common across cells) once."""
     seen: set[str] = set()
     out = []
     for unit in units:
-        key = ast.dump(ast.Module(list(unit.nodes), []))
+        key = _code_key(unit)
         if key not in seen:
             seen.add(key)
             out.append(unit)
