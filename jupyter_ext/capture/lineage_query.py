@@ -16,6 +16,7 @@ from ..analysis.lineage_report import lineage_report
 
 
 def resolve_path(text: str) -> str:
+    """``text`` as the recorder stores the files cells open: absolute, symlinks followed."""
     return os.path.realpath(os.path.expanduser(text))
 
 

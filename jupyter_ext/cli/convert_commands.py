@@ -15,23 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import EXIT_FAILED, EXIT_OK, UsageError, add_store_option, store_path
-from .run_commands import add_parameter_options, read_notebook
-
-
-def _parameters(args: argparse.Namespace, notebook: Path) -> dict[str, Any]:
-    from ..bridge.params import ParameterError, merge_parameters
-
-    try:
-        merged = merge_parameters(args.parameters_file or (), args.parameters or ())
-        if not merged:
-            return merged
-        try:
-            from ..pipeline.typed_params import check_parameters
-        except ImportError:
-            return merged
-        return check_parameters(notebook, merged)
-    except ParameterError as exc:
-        raise UsageError(str(exc)) from exc
+from .run_commands import add_parameter_options, read_notebook, typed_parameters
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -73,7 +57,7 @@ def cmd_to_module(args: argparse.Namespace) -> int:
         pair=not args.no_pair,
         record=not args.no_record,
         testbook=args.testbook,
-        parameters=_parameters(args, notebook),
+        parameters=typed_parameters(args, notebook),
         runs=args.runs,
         command=_command(args),
         engine={

@@ -34,9 +34,10 @@ def _on_disk(path: str) -> dict[str, Any]:
 
 
 def cmd_file(args: argparse.Namespace) -> int:
+    from ..capture.lineage_query import resolve_path
     from .summary import file_size, format_time
 
-    path = os.path.realpath(os.path.expanduser(args.path))
+    path = resolve_path(args.path)
     now = _on_disk(path)
     with open_store(store_path(args.store)) as runs:
         uses = runs.file_history(path, limit=args.limit)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..pipeline.typed_params import declared_parameters, parameters_cell_index
 from .expected import NOT_RECORDED, ExpectedDigests, expected_digests
-from .plan import PARAMETERS_TAG, ModulePlan, PlanError, plan_module
+from .plan import ModulePlan, PlanError, plan_module
 from .render_module import render_module
 from .render_test import TestTarget, render_test
 from .units import CellInput
@@ -100,11 +101,7 @@ def format_source(text: str) -> str:
 
 
 def declared_types(nb: Any) -> dict[str, str] | None:
-    """Parameter name -> declared type, from the typed-parameters reader when present."""
-    try:
-        from ..pipeline.typed_params import declared_parameters
-    except ImportError:
-        return None
+    """Parameter name -> declared type, as ``run`` and ``pipeline`` read them."""
     try:
         return {name: p.type_name for name, p in declared_parameters(nb).items()}
     except Exception:  # a reader's bug must not stop the conversion: literal types then
@@ -157,7 +154,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
     _write(output, text)
     if not options.record:
         return Conversion(output, plan, paired)
-    records, error = _record(notebook, options)
+    records, error = _record(notebook, nb, options)
     if error is not None:
         return Conversion(output, plan, paired, run_error=error)
     returned = [*plan.returns, *plan.maybe_returns]
@@ -168,7 +165,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
         module_path=output,
         notebook_path=notebook,
         parameters=dict(options.parameters),
-        parameters_cell=_parameters_cell(nb),
+        parameters_cell=parameters_cell_index(nb),
         command=options.command,
     )
     # a name bound only on some paths is checked for when the notebook run bound it
@@ -186,14 +183,7 @@ def _write(path: Path, text: str) -> None:
         raise ConversionError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
 
 
-def _parameters_cell(nb: Any) -> int | None:
-    for index, cell in enumerate(nb.cells):
-        if PARAMETERS_TAG in (cell.get("metadata", {}).get("tags") or ()):
-            return index
-    return None
-
-
-def _record(notebook: Path, options: Options) -> tuple[list[dict[str, Any]], str | None]:
+def _record(notebook: Path, nb: Any, options: Options) -> tuple[list[dict[str, Any]], str | None]:
     """Run the notebook ``options.runs`` times with recording on; records, or what failed."""
     from jupyter_client.kernelspec import NoSuchKernel
     from papermill.exceptions import PapermillException
@@ -202,9 +192,7 @@ def _record(notebook: Path, options: Options) -> tuple[list[dict[str, Any]], str
 
     engine = dict(options.engine)
     if not engine.get("kernel_name"):
-        import nbformat
-
-        spec = nbformat.read(notebook, as_version=4).metadata.get("kernelspec") or {}
+        spec = nb.metadata.get("kernelspec") or {}
         engine["kernel_name"] = spec.get("name") or "python3"
     records = []
     for _ in range(max(1, options.runs)):

@@ -20,7 +20,7 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .reports import Report, first_line
+from .reports import Kind, Report, first_line
 from .units import CellInput, Unit, split_cell
 
 PARAMETERS_TAG = "parameters"
@@ -92,11 +92,9 @@ def plan_module(
             if names:
                 param = None
                 reports.append(
-                    Report(
-                        unit.cell,
-                        unit.cell_id,
+                    _report(
+                        unit,
                         "kept_in_run",
-                        first_line(_code_only(unit.text)),
                         f"a parameter whose default reads {', '.join(names)} cannot be "
                         "an argument of run(): kept inside run() as a statement",
                     )
@@ -135,7 +133,13 @@ def plan_module(
     )
 
 
-def _parameter(unit: Unit, declared_types: Mapping[str, str] | None) -> Parameter | None:
+def _report(unit: Unit, kind: Kind, reason: str) -> Report:
+    return Report(unit.cell, unit.cell_id, kind, first_line(_code_only(unit.text)), reason)
+
+
+def _assignment(unit: Unit) -> tuple[str, ast.expr, str | None] | None:
+    """``name = value`` or ``name: annotation = value``, alone in its unit: the name,
+    the value and the annotation's text."""
     if len(unit.nodes) != 1:
         return None
     node = unit.nodes[0]
@@ -145,33 +149,45 @@ def _parameter(unit: Unit, declared_types: Mapping[str, str] | None) -> Paramete
         target, value, annotation = node.target, node.value, ast.unparse(node.annotation)
     else:
         return None
-    if not isinstance(target, ast.Name):
+    return (target.id, value, annotation) if isinstance(target, ast.Name) else None
+
+
+def _parameter(unit: Unit, declared_types: Mapping[str, str] | None) -> Parameter | None:
+    assignment = _assignment(unit)
+    if assignment is None:
         return None
+    name, value, annotation = assignment
     if annotation is None and declared_types is not None:
-        declared = declared_types.get(target.id)
+        declared = declared_types.get(name)
         annotation = declared if declared in _ANNOTATIONS else None
     elif annotation is None:
         annotation = _literal_type(value)
-    return Parameter(target.id, ast.unparse(value), annotation)
+    return Parameter(name, ast.unparse(value), annotation)
 
 
 def _names_in_default(unit: Unit) -> list[str]:
     """Names a parameter's default reads: defaults are evaluated when the module is
     imported, where only builtins are sure to exist."""
-    node = unit.nodes[0]
-    value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-    if value is None:
+    assignment = _assignment(unit)
+    if assignment is None:
         return []
-    found = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - _BUILTINS
+    found = {n.id for n in ast.walk(assignment[1]) if isinstance(n, ast.Name)} - _BUILTINS
     return [f"`{n}`" for n in sorted(found)]
 
 
-def _literal_type(value: ast.expr) -> str | None:
+_NOT_LITERAL = object()
+
+
+def _literal(value: ast.expr) -> object:
+    """The value of a literal expression, or ``_NOT_LITERAL``."""
     try:
-        literal = ast.literal_eval(value)
+        return ast.literal_eval(value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-    kind = type(literal)
+        return _NOT_LITERAL
+
+
+def _literal_type(value: ast.expr) -> str | None:
+    kind = type(_literal(value))
     return kind.__name__ if kind in (int, float, str, bool) else None
 
 
@@ -186,32 +202,16 @@ def _is_definition(unit: Unit) -> bool:
 
 
 def _is_constant(unit: Unit) -> bool:
-    if len(unit.nodes) != 1:
-        return False
-    node = unit.nodes[0]
-    if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target, value = node.targets[0], node.value
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        target, value = node.target, node.value
-    else:
-        return False
-    return isinstance(target, ast.Name) and _immutable_literal(value)
+    """A name bound to a literal whose value can be shared by every call of ``run()``:
+    no list or dict that one call could mutate under the next."""
+    assignment = _assignment(unit)
+    return assignment is not None and _immutable(_literal(assignment[1]))
 
 
-def _immutable_literal(value: ast.expr) -> bool:
-    """A literal whose value can be shared by every call of ``run()``: no list or dict
-    that one call could mutate under the next."""
-    try:
-        literal = ast.literal_eval(value)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-
-    def immutable(obj: object) -> bool:
-        if isinstance(obj, tuple | frozenset):
-            return all(immutable(o) for o in obj)
-        return isinstance(obj, _IMMUTABLE)
-
-    return immutable(literal)
+def _immutable(obj: object) -> bool:
+    if isinstance(obj, tuple | frozenset):
+        return all(_immutable(o) for o in obj)
+    return isinstance(obj, _IMMUTABLE)
 
 
 def _module_level(units: Sequence[Unit], parameters: set[str], reports: list[Report]) -> set[int]:
@@ -228,7 +228,7 @@ def _module_level(units: Sequence[Unit], parameters: set[str], reports: list[Rep
         if not names or names & parameters:
             continue
         if _is_import(unit):
-            same = {ast.dump(ast.Module(list(u.nodes), [])) for n in names for u in binders[n]}
+            same = {_code_key(u) for n in names for u in binders[n]}
             if all(_is_import(u) for n in names for u in binders[n]) and len(same) == 1:
                 chosen[id(unit)] = unit
         elif (_is_definition(unit) or _is_constant(unit)) and all(
@@ -248,11 +248,9 @@ def _module_level(units: Sequence[Unit], parameters: set[str], reports: list[Rep
                 changed = True
                 what = ", ".join(f"`{n}`" for n in computed)
                 reports.append(
-                    Report(
-                        unit.cell,
-                        unit.cell_id,
+                    _report(
+                        unit,
                         "kept_in_run",
-                        first_line(_code_only(unit.text)),
                         f"reads {what}, which run() computes: kept inside run()",
                     )
                 )
@@ -263,12 +261,17 @@ def _code_only(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
+def _code_key(unit: Unit) -> str:
+    """Equal for statements that are the same code, whatever their layout or comments."""
+    return ast.dump(ast.Module(list(unit.nodes), []))
+
+
 def _unique(units: Iterable[Unit]) -> list[Unit]:
     """Repeated identical imports (common across cells) once."""
     seen: set[str] = set()
     out = []
     for unit in units:
-        key = ast.dump(ast.Module(list(unit.nodes), []))
+        key = _code_key(unit)
         if key not in seen:
             seen.add(key)
             out.append(unit)
@@ -347,11 +350,9 @@ def _global_writes(units: Sequence[Unit]) -> list[Report]:
         if written and not unit.is_marker:
             what = ", ".join(f"`{n}`" for n in written)
             out.append(
-                Report(
-                    unit.cell,
-                    unit.cell_id,
+                _report(
+                    unit,
                     "global",
-                    first_line(_code_only(unit.text)),
                     f"a function declares {what} global: in the module that is module "
                     "state, not a value of run()",
                 )
@@ -368,11 +369,9 @@ def _dynamic(units: Sequence[Unit]) -> list[Report]:
             continue
         what = ", ".join(unit.names.dynamic)
         out.append(
-            Report(
-                unit.cell,
-                unit.cell_id,
+            _report(
+                unit,
                 "dynamic",
-                first_line(_code_only(unit.text)),
                 f"names it binds are not visible in the code ({what}): inside run() they "
                 "may not be run()'s values",
             )

@@ -8,7 +8,7 @@ the CLI and marked by a comment in the module where the code would have been.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 Kind = Literal[
     "left_out",
@@ -44,16 +44,6 @@ class Report:
     def message(self) -> str:
         shown = f"`{self.code}`: " if self.code else ""
         return f"cell {self.cell + 1}: {self.kind.replace('_', ' ')}: {shown}{self.reason}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cell_index": self.cell,
-            "cell_id": self.cell_id,
-            "kind": self.kind,
-            "code": self.code,
-            "reason": self.reason,
-            "blocking": self.blocking,
-        }
 
 
 def first_line(text: str, limit: int = 60) -> str:

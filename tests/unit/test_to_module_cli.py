@@ -168,3 +168,39 @@ def test_odd_but_readable_notebooks_convert_without_noise(
     assert captured.err == ""
     assert "cell 2: unparsed: `(((" in captured.out
     compile((work / "odd_mod.py").read_text(), "odd_mod.py", "exec")
+
+
+def test_p_text_reaches_a_str_parameter_as_typed(
+    work: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jupyter_ext.convert import export
+
+    seen: list[dict[str, object]] = []
+
+    def record(notebook: Path, nb: object, options: export.Options) -> tuple[list[object], str]:
+        seen.append(dict(options.parameters))
+        return [], "not run here"
+
+    monkeypatch.setattr(export, "_record", record)
+    args = ["definitions.ipynb", "-o", "defs.py", "--no-pair", "-p", "label", "3.10"]
+    assert main(["to-module", *args, "-p", "n", "4"]) == 1
+    # `label = "run"` declares a str: papermill's -p typing would have made it 3.1
+    assert seen == [{"label": "3.10", "n": 4}]
+    assert "no test written: not run here" in capsys.readouterr().err
+
+
+def test_testbook_injects_after_the_code_cell_run_takes_parameters_from(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_ext.convert import export
+
+    nb = nbformat.read(work / "definitions.ipynb", as_version=4)
+    nb.cells[0].metadata["tags"] = ["parameters"]  # a markdown cell: papermill's tag, misused
+    nbformat.write(nb, work / "definitions.ipynb")
+    record = {"run_id": "r1", "executions": []}
+    monkeypatch.setattr(export, "_record", lambda *_: ([record], None))
+    args = ["definitions.ipynb", "-o", "defs.py", "--no-pair", "--testbook", "-p", "n", "4"]
+    assert main(["to-module", *args]) == 0
+    test = (work / "test_defs.py").read_text()
+    assert "tb.inject(code, after=2, run=False)" in test
+    assert "def run(\n    *,\n    n: int = 5," in (work / "defs.py").read_text()
