@@ -320,3 +320,22 @@ def test_run_rejects_a_parameter_of_the_wrong_type_before_a_kernel_starts(tmp_pa
         "(declared `rate: float = 0.5`), got 'fast'"
     )
     assert not (tmp_path / "runs.sqlite").exists()
+
+
+def test_a_failing_recording_run_writes_no_spec(tmp_path: Path) -> None:
+    write_notebook(tmp_path / "a.ipynb", "fail = True", "assert not fail, 'fail is set'")
+    done = cli("to-pipeline", "a.ipynb", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "jupyter-ext: a.ipynb: the recording run failed (AssertionError: fail is set); fix the "
+        "notebook (run `jupyter-ext run a.ipynb` to see it fail) or pass --no-run; no spec "
+        "written"
+    ]
+    assert not (tmp_path / "pipeline.yaml").exists()
+
+    done = cli("to-pipeline", "a.ipynb", "--kernel", "no-such-kernel", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "jupyter-ext: a.ipynb: no such kernel: no-such-kernel"
+    ]
+    assert not (tmp_path / "pipeline.yaml").exists()
