@@ -50,19 +50,26 @@ def resolve_type(value: str) -> Any:
     return value
 
 
-def load_parameter_file(path: str | Path) -> dict[str, Any]:
-    """The mapping in a YAML (or JSON) file; an empty file is no parameters."""
+def read_yaml(path: str | Path, what: str) -> Any:
+    """The YAML document in ``path`` (``what`` names it in errors), read as papermill reads
+    parameters: every file that carries parameter values (``-f`` files, sweep grids,
+    pipeline specs) must give ``2024-01-01`` as the text papermill would."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ParameterError(f"{path}: cannot read the parameters file ({exc.strerror})") from exc
+        raise ParameterError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
     try:
-        data = yaml.load(text, Loader=_NoDatesSafeLoader)
+        return yaml.load(text, Loader=_NoDatesSafeLoader)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
         raise ParameterError(f"{path}: not valid YAML{line}") from exc
+
+
+def load_parameter_file(path: str | Path) -> dict[str, Any]:
+    """The mapping in a YAML (or JSON) file; an empty file is no parameters."""
+    data = read_yaml(path, "parameters file")
     if data is None:
         return {}
     if not isinstance(data, dict):

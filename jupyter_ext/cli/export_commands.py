@@ -21,19 +21,17 @@ class RunToExport:
     record: dict[str, Any]
     executions: list[Any]
     notebook: Path | None
+    """The output notebook RUN named, attached to the MLflow run."""
+    document: Any = None
+    """That notebook as read: its cells give the hygiene rules their document order."""
 
 
 def _from_notebook(spec: str, store: Path) -> RunToExport:
-    import nbformat
-
     from ..core.records import RUN_SCHEMA, ExecutionRecord
+    from .run_commands import read_notebook
 
     path = Path(spec)
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except (OSError, ValueError, nbformat.ValidationError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise UsageError(f"{spec}: not a readable notebook ({first[:200]})") from exc
+    nb = read_notebook(path)
     record = nb.metadata.get("jupyter_ext")
     if not isinstance(record, dict) or record.get("schema") != RUN_SCHEMA:
         raise UsageError(
@@ -43,7 +41,7 @@ def _from_notebook(spec: str, store: Path) -> RunToExport:
     executions = _stored_executions(store, run_id)
     if executions is None:  # not in this store: the record's own executions (no sources)
         executions = [ExecutionRecord.from_json(run_id, e) for e in record.get("executions", [])]
-    return RunToExport(spec, dict(record), executions, path.resolve())
+    return RunToExport(spec, dict(record), executions, path.resolve(), nb)
 
 
 def _stored_executions(store: Path, run_id: str) -> list[Any] | None:
@@ -80,13 +78,7 @@ def _resolve(specs: list[str], store: Path) -> list[RunToExport]:
 
 
 def cmd_export_mlflow(args: argparse.Namespace) -> int:
-    from ..export.mlflow_export import (
-        ExportError,
-        MlflowMissing,
-        client_for,
-        export_run,
-        findings_notebook,
-    )
+    from ..export.mlflow_export import ExportError, MlflowMissing, client_for, export_run
     from ..export.run_findings import run_findings
     from ..export.run_payload import build_payload
 
@@ -97,7 +89,7 @@ def cmd_export_mlflow(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     where = args.tracking_uri or "MLflow's default tracking URI"
     for run in runs:
-        findings = run_findings(run.executions, findings_notebook(run.notebook))
+        findings = run_findings(run.executions, run.document)
         payload = build_payload(run.record, findings)
         try:
             done = export_run(client, payload, experiment=args.experiment, notebook=run.notebook)

@@ -11,7 +11,6 @@ MLflow is an optional dependency (``jupyter-ext[mlflow]``) and is imported only 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,16 +133,3 @@ def _one_line(exc: BaseException) -> str:
     text = str(getattr(exc, "message", None) or exc).strip()
     first = text.split(". ")[0].splitlines()[0] if text else type(exc).__name__
     return first[:300]
-
-
-def findings_notebook(path: Path | None) -> Mapping[str, Any] | None:
-    """The output notebook's JSON for the rules' document order, or None."""
-    if path is None or not path.is_file():
-        return None
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

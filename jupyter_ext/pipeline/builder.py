@@ -19,7 +19,6 @@ what they mean for their author.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,41 +126,30 @@ def _write_notebook(path: Path, notebook: dict[str, Any]) -> None:
 
 
 def _record_files(items: list[_Item], root: Path, options: BuildOptions, echo: Echo) -> None:
-    from jupyter_client.kernelspec import NoSuchKernel
-    from papermill.exceptions import PapermillException
-
-    from ..bridge.engine import execute_recorded
+    from .execute import run_recorded
 
     warned = False
     ignore = [options.spec, state_path(options.spec)]
     for item in items:
         label = _relative(item.path, root)
         echo(f"running {label} once to record the files it reads and writes...")
-        bar: dict[str, Any] | bool = (
-            {"desc": item.name, "disable": None, "leave": False, "file": sys.stderr}
-            if options.progress
-            else False
+        run = run_recorded(
+            item.path,
+            name=item.name,
+            progress=options.progress,
+            kernel_name=options.kernel,
+            timeout=options.timeout,
+            store=options.store,
         )
-        try:
-            run = execute_recorded(
-                item.path,
-                kernel_name=options.kernel,
-                timeout=options.timeout,
-                store=options.store,
-                progress_bar=bar,
-            )
-        except NoSuchKernel as exc:
-            raise BuildError(f"{label}: no such kernel: {exc.name}") from None
-        except PapermillException as exc:
-            raise BuildError(f"{label}: {str(exc).strip().splitlines()[0]}") from None
+        if run.run_id is None:
+            raise BuildError(f"{label}: {run.error}")
         if run.error:
-            last = (run.error.strip().splitlines() or ["failed"])[-1]
             raise BuildError(
-                f"{label}: the recording run failed ({last}); fix the notebook (run "
+                f"{label}: the recording run failed ({run.error}); fix the notebook (run "
                 f"`jupyter-ext run {label}` to see it fail) or pass --no-run; no spec written"
             )
-        record = run.notebook.metadata.get("jupyter_ext") if run.notebook is not None else None
-        if not isinstance(record, dict) or not has_file_lineage(record):
+        record = run.record
+        if record is None or not has_file_lineage(record):
             if not warned:
                 echo("  the run record lists no files: inputs and outputs left empty")
                 warned = True

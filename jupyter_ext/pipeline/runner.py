@@ -10,12 +10,12 @@ does not rerun its dependants.
 A failing step stops the steps that depend on it (they are reported as not run);
 independent steps still run, and every step that finished keeps its new state. The path
 where nothing has to run reads notebooks and digests files only: papermill and nbclient
-are imported by :func:`_execute`, on the first step that runs.
+are imported by :func:`~jupyter_ext.pipeline.execute.run_recorded`, on the first step
+that runs.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..bridge.params import ParameterError
+from .execute import run_recorded
 from .fingerprint import (
     Fingerprint,
     code_digest,
@@ -202,54 +203,29 @@ def _run_step(
     pipeline.output_dir.mkdir(parents=True, exist_ok=True)
     output = pipeline.output_dir / f"{step.name}.ipynb"
     started = time.perf_counter()
-    run_id, error, record = _execute(step, item.parameters, output, options)
+    run = run_recorded(
+        step.notebook,
+        name=step.name,
+        progress=options.progress,
+        output=output,
+        parameters=item.parameters,
+        kernel_name=step.kernel,
+        timeout=options.timeout,
+        store=options.store,
+        cwd=step.notebook.parent,
+    )
     took = f"{time.perf_counter() - started:.1f} s"
-    if error is not None:
-        return _report(echo, step.name, "failed", f"{error}; run {run_id}, see {output}")
+    run_id = run.run_id or "-"
+    if run.error is not None:
+        return _report(echo, step.name, "failed", f"{run.error}; run {run_id}, see {output}")
     outputs = digests(step.outputs, pipeline.relative)
     missing = sorted(p for p, d in outputs.items() if d is None)
     if missing:
         detail = f"finished but did not write {', '.join(missing)}; run {run_id}"
         return _report(echo, step.name, "failed", detail)
     state.steps[step.name] = StepState(current, run_id, time.time(), outputs, str(output))
-    _lineage_notes(pipeline, step, record, echo)
+    _lineage_notes(pipeline, step, run.record, echo)
     return _report(echo, step.name, "ran", f"{_reason(decision)}; {took}, run {run_id}")
-
-
-def _execute(
-    step: Step, parameters: dict[str, Any], output: Path, options: RunOptions
-) -> tuple[str, str | None, dict[str, Any] | None]:
-    """Run one notebook with recording: (run id, one-line error or None, run record)."""
-    from jupyter_client.kernelspec import NoSuchKernel
-    from papermill.exceptions import PapermillException
-
-    from ..bridge.engine import execute_recorded
-
-    bar: dict[str, Any] | bool = (
-        {"desc": step.name, "disable": None, "leave": False, "file": sys.stderr}
-        if options.progress
-        else False
-    )
-    try:
-        run = execute_recorded(
-            step.notebook,
-            output=output,
-            parameters=parameters,
-            kernel_name=step.kernel,
-            timeout=options.timeout,
-            store=options.store,
-            cwd=step.notebook.parent,
-            progress_bar=bar,
-        )
-    except NoSuchKernel as exc:
-        return "-", f"no such kernel: {exc.name}", None
-    except PapermillException as exc:
-        return "-", str(exc).strip().splitlines()[0], None
-    record = run.notebook.metadata.get("jupyter_ext") if run.notebook is not None else None
-    if run.error:
-        lines = run.error.strip().splitlines() or ["the run failed"]
-        return run.run_id, lines[-1], record
-    return run.run_id, None, record if isinstance(record, dict) else None
 
 
 def _lineage_notes(

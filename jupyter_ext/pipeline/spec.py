@@ -22,7 +22,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from ..bridge.params import ParameterError
+from ..bridge.params import ParameterError, read_yaml
 
 SPEC_SCHEMA = "jupyter_ext.pipeline/1"
 DEFAULT_OUTPUT_DIR = "pipeline-runs"
@@ -103,20 +103,13 @@ def validate_spec(document: object, label: str) -> None:
 
 
 def load_spec(path: str | Path) -> Pipeline:
-    """Read, validate and order the spec at ``path``."""
-    import yaml
-
+    """Read, validate and order the spec at ``path``; parameter values are read as
+    papermill reads them (``2024-01-01`` stays text), as ``-f`` files and grids are."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read the pipeline spec ({exc.strerror})") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{path}: not valid YAML{line}") from None
+        document = read_yaml(path, "pipeline spec")
+    except ParameterError as exc:
+        raise SpecError(str(exc)) from None
     validate_spec(document, str(path))
     return build_pipeline(document, path)
 

@@ -107,13 +107,19 @@ def expand_grid(data: Mapping[str, Any], source: str = "grid") -> Grid:
 
 def check_grid(grid: Grid, notebook: str | Path | Mapping[str, Any], source: str) -> Grid:
     """Every point converted to the notebook's declared types, or a :class:`GridError`
-    naming the first point that does not fit."""
-    from ..pipeline.typed_params import check_parameters
+    naming the first point that does not fit. The notebook is read once, not once per
+    point: its outputs can make it megabytes of JSON, and grids have hundreds of points."""
+    from ..pipeline.typed_params import check_parameters, read_notebook_json
 
+    label = None if isinstance(notebook, Mapping) else str(notebook)
+    try:
+        nb = notebook if isinstance(notebook, Mapping) else read_notebook_json(notebook)
+    except ParameterError as exc:
+        raise GridError(f"{source}: {exc}") from exc
     checked = []
     for index, point in enumerate(grid.points, start=1):
         try:
-            checked.append(check_parameters(notebook, point))
+            checked.append(check_parameters(nb, point, label=label))
         except ParameterError as exc:
             label = describe(point, grid.varied) or "the fixed values"
             raise GridError(f"{source}: point {index} ({label}): {exc}") from exc

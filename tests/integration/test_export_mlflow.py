@@ -164,6 +164,16 @@ def test_bad_input_is_one_line_and_exit_2(recorded: dict[str, Any]) -> None:
     assert "Traceback" not in unknown.stderr + plain.stderr + filestore.stderr
 
 
+def test_a_file_that_is_not_a_notebook_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "null.ipynb").write_text("null")
+    done = jx("export", "mlflow", "null.ipynb", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "jupyter-ext: null.ipynb: not a readable notebook "
+        "(not a notebook: the JSON is null, not an object)"
+    ]
+
+
 def test_without_mlflow_installed_the_user_is_told_what_to_install(
     recorded: dict[str, Any],
 ) -> None:

@@ -320,3 +320,44 @@ def test_run_rejects_a_parameter_of_the_wrong_type_before_a_kernel_starts(tmp_pa
         "(declared `rate: float = 0.5`), got 'fast'"
     )
     assert not (tmp_path / "runs.sqlite").exists()
+
+
+def test_a_failing_recording_run_writes_no_spec(tmp_path: Path) -> None:
+    write_notebook(tmp_path / "a.ipynb", "fail = True", "assert not fail, 'fail is set'")
+    done = cli("to-pipeline", "a.ipynb", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "jupyter-ext: a.ipynb: the recording run failed (AssertionError: fail is set); fix the "
+        "notebook (run `jupyter-ext run a.ipynb` to see it fail) or pass --no-run; no spec "
+        "written"
+    ]
+    assert not (tmp_path / "pipeline.yaml").exists()
+
+    done = cli("to-pipeline", "a.ipynb", "--kernel", "no-such-kernel", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "jupyter-ext: a.ipynb: no such kernel: no-such-kernel"
+    ]
+    assert not (tmp_path / "pipeline.yaml").exists()
+
+
+def test_output_dir_and_notes_on_files_the_spec_does_not_list(tmp_path: Path) -> None:
+    write_notebook(
+        tmp_path / "a.ipynb",
+        "n = 1",
+        "open('a.txt', 'w').write('a')\nopen('extra.txt', 'w').write('x')",
+    )
+    (tmp_path / "in.txt").write_text("i")
+    write_notebook(tmp_path / "b.ipynb", "m = 1", "open('in.txt').read()")
+    steps = [
+        {"name": "a", "notebook": "a.ipynb", "outputs": ["a.txt"]},
+        {"name": "b", "notebook": "b.ipynb"},
+    ]
+    spec = write_spec(tmp_path / "pipeline.yaml", steps)
+    done = cli("pipeline", "run", spec.name, "--output-dir", "executed", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "  note: a wrote extra.txt, which is not among its outputs in the spec" in done.stdout
+    assert "  note: b read in.txt, which is not among its inputs in the spec" in done.stdout
+    assert "note: a wrote a.txt" not in done.stdout
+    assert sorted(p.name for p in (tmp_path / "executed").iterdir()) == ["a.ipynb", "b.ipynb"]
+    assert not (tmp_path / "pipeline-runs").exists()

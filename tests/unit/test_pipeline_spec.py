@@ -121,6 +121,25 @@ def test_unreadable_spec_files(tmp_path: Path) -> None:
         load_spec(bad)
 
 
+def test_dates_in_a_spec_stay_text_as_papermill_reads_them(tmp_path: Path) -> None:
+    from jupyter_ext.pipeline.typed_params import check_parameters
+
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(
+        "schema: jupyter_ext.pipeline/1\n"
+        "steps:\n"
+        "  - {name: a, notebook: a.ipynb, parameters: {start: 2024-01-01}}\n"
+    )
+    parameters = load_spec(path).step("a").parameters
+    assert parameters == {"start": "2024-01-01"}
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": 'start = "x"'}
+        ]
+    }
+    assert check_parameters(notebook, parameters) == {"start": "2024-01-01"}
+
+
 def test_a_step_that_updates_its_own_input_does_not_depend_on_itself(tmp_path: Path) -> None:
     pipeline = load_spec(write(tmp_path, [step("a", inputs=["log.txt"], outputs=["log.txt"])]))
     assert pipeline.upstream == {"a": frozenset()}

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -95,6 +96,24 @@ def test_check_grid_names_the_point_with_an_unknown_name_or_bad_value(tmp_path: 
     with pytest.raises(GridError) as bad:
         check_grid(expand_grid({"layers": [1, "many"]}), nb, "grid.yaml")
     assert "point 2 (layers=many)" in str(bad.value) and "int" in str(bad.value)
+
+
+def test_check_grid_reads_the_notebook_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_ext.pipeline import typed_params
+
+    reads: list[object] = []
+    real = typed_params.read_notebook_json
+
+    def counted(path: str | Path) -> dict[str, Any]:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(typed_params, "read_notebook_json", counted)
+    nb = notebook(tmp_path / "nb.ipynb")
+    grid = check_grid(expand_grid({"alpha": [1, 2, 3], "layers": [1, 2]}), nb, "grid.yaml")
+    assert len(grid.points) == 6 and len(reads) == 1
 
 
 def test_check_grid_without_parameters_cell_says_how_to_add_one(tmp_path: Path) -> None:
