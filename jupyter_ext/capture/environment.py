@@ -187,23 +187,15 @@ def _gpus() -> list[dict[str, Any]]:
     return out
 
 
-def _normalise(name: str) -> str:
-    """PEP 503 normalised distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def installed_packages() -> dict[str, str]:
     """Installed distributions as ``{normalised name: version}``, sorted by name.
 
     When the same distribution is installed twice on ``sys.path``, the first one wins, as
     it does for imports.
     """
-    from .distributions import installed  # importlib.metadata: only when capturing
+    from .distributions import installed_versions  # only when capturing
 
-    out: dict[str, str] = {}
-    for dist in installed():
-        out.setdefault(_normalise(dist.name), dist.version)
-    return dict(sorted(out.items()))
+    return installed_versions()
 
 
 class _DistributionIndex:
@@ -236,6 +228,7 @@ class _DistributionIndex:
                 return
             try:
                 from .distributions import installed as scan
+                from .distributions import normalise
 
                 installed = installed_packages() if installed is None else installed
                 providers: dict[str, list[str]] = {}
@@ -243,7 +236,7 @@ class _DistributionIndex:
                     for module in dist.import_names():
                         providers.setdefault(module, []).append(dist.name)
                 for module, dists in providers.items():
-                    found = {installed.get(_normalise(d)) for d in dists} - {None}
+                    found = {installed.get(normalise(d)) for d in dists} - {None}
                     # Namespace packages shared by distributions of different versions
                     # have no single version.
                     if len(found) == 1:

@@ -5,8 +5,9 @@ A step is skipped when four things are as they were at its last successful run:
 * **code**: the sources of its code cells (outputs, execution counts and metadata are
   not code, so re-saving a notebook after running it changes nothing);
 * **parameters**: the values the spec gives, after conversion to the declared types;
-* **environment**: the installed distributions and their versions. They are read with
-  :mod:`importlib.metadata` in this process, which assumes the kernel runs the same
+* **environment**: the installed distributions and their versions. They are listed in
+  this process (:func:`~jupyter_ext.capture.distributions.installed_versions`, the
+  listing a run's recorded environment uses), which assumes the kernel runs the same
   Python environment as ``jupyter-ext`` (the default ``python3`` kernel does). A step
   with another kernel is not tracked more precisely than that: ``--force`` it after
   changing that kernel's environment;
@@ -19,9 +20,6 @@ streamed in 1 MiB blocks, so a large file costs a read at memory bandwidth and n
 from __future__ import annotations
 
 import json
-import os
-import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,49 +81,6 @@ def file_digest(path: Path) -> str | None:
     except OSError:
         return None
     return str(hasher.hexdigest())
-
-
-def installed_distributions() -> dict[str, str]:
-    """Normalised name -> version of every distribution on ``sys.path`` (first one wins).
-
-    Read from the installers' record directory names (``name-1.2.dist-info``), which is
-    what makes the no-op run cheap: parsing every ``METADATA`` file through
-    :mod:`importlib.metadata` costs most of a second with a few hundred packages. Only
-    ``.egg-info`` directories, whose names may lack the version, are opened.
-    """
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        if not entry or not os.path.isdir(entry):
-            continue
-        try:
-            names = sorted(os.listdir(entry))
-        except OSError:
-            continue
-        for item in names:
-            if item.endswith(".dist-info"):
-                name, _, version = item[: -len(".dist-info")].partition("-")
-            elif item.endswith(".egg-info"):
-                name, version = _egg_info(Path(entry) / item)
-            else:
-                continue
-            key = _normalise(name)
-            if key and version and key not in found:
-                found[key] = version
-    return dict(sorted(found.items()))
-
-
-def _egg_info(path: Path) -> tuple[str, str]:
-    from importlib.metadata import PathDistribution
-
-    try:
-        dist = PathDistribution(path)
-        return dist.metadata["Name"] or "", dist.version or ""
-    except Exception:  # a broken egg-info is not worth failing a pipeline for
-        return "", ""
-
-
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def environment_digest(packages: Mapping[str, str]) -> str:

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from ..bridge.params import ParameterError
+from ..capture.distributions import installed_versions
 from .execute import run_recorded
 from .fingerprint import (
     Fingerprint,
     code_digest,
     digests,
     environment_digest,
-    installed_distributions,
 )
 from .lineage import has_file_lineage, step_files
 from .plan import Decision, decide
@@ -74,7 +74,7 @@ def run_pipeline(pipeline: Pipeline, options: RunOptions, echo: Echo) -> list[St
     _check_inputs(pipeline, selected)
     path = state_path(pipeline.path)
     state = load_state(path)
-    packages = installed_distributions()
+    packages = installed_versions()
     environment = environment_digest(packages)
     state.environments[environment] = packages
     reports: list[StepReport] = []

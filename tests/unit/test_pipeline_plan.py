@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import xxhash
 
+from jupyter_ext.capture.distributions import installed_versions as installed_distributions
 from jupyter_ext.pipeline.fingerprint import (
     Fingerprint,
     code_digest,
     environment_digest,
     file_digest,
-    installed_distributions,
 )
 from jupyter_ext.pipeline.lineage import step_files
 from jupyter_ext.pipeline.plan import decide
