@@ -15,16 +15,16 @@ loads the plugin.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .error_text import last_line, strip_colours
+
 FAIL_ON = ("warning", "error", "none")
 _FAILING = {"warning": {"warning", "error"}, "error": {"error"}, "none": set()}
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
 _SHOWN = 5
 
@@ -164,10 +164,10 @@ def _error_text(nb: Any, error: str) -> str:
             for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
                 if output.get("output_type") != "error":
                     continue
-                trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
+                trace = strip_colours("\n".join(output.get("traceback", [])))
                 tail = "\n".join("    " + line for line in trace.strip().splitlines()[-6:])
                 return (
                     f"{_cell_name(index, cell.get('id'))} raised {output.get('ename')}: "
                     f"{output.get('evalue')}\n{tail}"
                 )
-    return f"the run failed: {_ANSI.sub('', error).strip().splitlines()[-1]}"
+    return f"the run failed: {last_line(error) or 'no report'}"

@@ -26,6 +26,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .error_text import strip_colours
 from .static_code import CodeFacts, code_facts
 from .static_notebook import NbCell
 
@@ -48,7 +49,6 @@ RULES: dict[str, tuple[str, str, str]] = {
 """Code -> (kind, severity, summary)."""
 
 RERUN = "re-run the notebook top to bottom (Restart & Run All) and save"
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _TRACEBACK_LINE = re.compile(r"(?:Cell In\s*\[\d*\]|<ipython-input-[^>]*>),\s*line (\d+)")
 _MAX_LISTED = 4
 
@@ -244,7 +244,7 @@ def _errors(cells: list[NbCell]) -> list[dict[str, Any]]:
             evalue = output.get("evalue")
             what = ename if isinstance(ename, str) and ename else "an exception"
             if isinstance(evalue, str) and evalue.strip():
-                text = " ".join(_ANSI.sub("", evalue).split())
+                text = " ".join(strip_colours(evalue).split())
                 what += ": " + (text if len(text) <= 80 else text[:77] + "...")
             message = (
                 f"is saved with an error ({what}): fix the cell and {RERUN}, or clear its output"
@@ -260,7 +260,7 @@ def _error_line(output: Mapping[str, Any]) -> int | None:
         return None
     for frame in traceback:
         if isinstance(frame, str):
-            match = _TRACEBACK_LINE.search(_ANSI.sub("", frame))
+            match = _TRACEBACK_LINE.search(strip_colours(frame))
             if match:
                 return int(match.group(1))
     return None

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..bridge.error_text import last_line
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -201,7 +202,7 @@ def _run_papermill(args: argparse.Namespace) -> int:
         print(run.error, file=sys.stderr)
         if args.allow_errors and run.notebook is not None:
             return EXIT_OK
-        first = run.error.strip().splitlines()[-1]
+        first = last_line(run.error) or "a cell failed"
         print(f"jupyter-ext: the run stopped: {first}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK

@@ -6,7 +6,6 @@ test file that pins the module's values to the notebook's.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import warnings
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..bridge.error_text import last_line
 from ..pipeline.typed_params import declared_parameters, parameters_cell_index
 from .expected import NOT_RECORDED, ExpectedDigests, expected_digests
 from .plan import ModulePlan, PlanError, plan_module
@@ -210,7 +210,6 @@ def _record(notebook: Path, nb: Any, options: Options) -> tuple[list[dict[str, A
 
 
 def _last_line(text: str) -> str:
-    """The line of a kernel error a person reads first (``ZeroDivisionError: ...``)."""
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    lines = [line.strip() for line in plain.splitlines() if line.strip()]
-    return lines[-1].rstrip(")") if lines else "a cell raised an exception"
+    """The line of a kernel error a person reads first (``ZeroDivisionError: ...``),
+    without a closing parenthesis that would double the one this module's messages add."""
+    return (last_line(text) or "a cell raised an exception").rstrip(")")

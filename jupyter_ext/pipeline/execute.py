@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..bridge.error_text import last_line
+
 
 @dataclass(frozen=True)
 class StepRun:
@@ -43,5 +45,5 @@ def run_recorded(notebook: Path, *, name: str, progress: bool, **options: Any) -
     except PapermillException as exc:
         return StepRun(None, str(exc).strip().splitlines()[0], None)
     record = run.notebook.metadata.get("jupyter_ext") if run.notebook is not None else None
-    error = (run.error.strip().splitlines() or ["the run failed"])[-1] if run.error else None
+    error = (last_line(run.error) or "the run failed") if run.error else None
     return StepRun(run.run_id, error, record if isinstance(record, dict) else None)

@@ -9,7 +9,6 @@ line saying why, so one bad point never stops the others.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -19,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Status = Literal["ok", "failed", "not run"]
+from ..bridge.error_text import last_line
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+Status = Literal["ok", "failed", "not run"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def run_point(task: PointTask) -> PointResult:
         duration=time.perf_counter() - start,
         run_id=run.run_id,
         output=output,
-        error=_last_line(run.error) if run.error else None,
+        error=(last_line(run.error) or "failed")[:300] if run.error else None,
         collected=collected,
     )
 
@@ -128,10 +127,3 @@ def _private_kernel_sockets() -> Iterator[Any]:
         yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _last_line(text: str) -> str:
-    """papermill's error ends with the exception line, the one worth a table cell."""
-    plain = _ANSI.sub("", text)
-    lines = [line.strip() for line in plain.strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else "failed")[:300]
