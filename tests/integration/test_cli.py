@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+
+from .commands import code_notebook as write_notebook
+from .commands import jupyter_ext as cli
 
 pytestmark = pytest.mark.integration
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "messy_analysis.ipynb"
-
-
-def cli(*args: str, store: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, JUPYTER_EXT_STORE=str(store))
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_ext.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
-def write_notebook(path: Path, *sources: str) -> Path:
-    nb = new_notebook()
-    nb.cells = [new_code_cell(s) for s in sources]
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i}"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(nb, path)
-    return path
 
 
 def test_run_records_cell_ids_and_writes_the_record_into_the_output(tmp_path: Path) -> None:

@@ -8,41 +8,25 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+
+from .commands import code_notebook
+from .commands import jupyter_ext as cli
 
 pytestmark = pytest.mark.integration
 
 
-def write_notebook(
-    path: Path, *sources: str, parameters: bool = True, language: bool = False
-) -> Path:
-    nb = new_notebook()
-    nb.cells = [new_code_cell(s) for s in sources]
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i}"
-    if parameters:
-        nb.cells[0].metadata["tags"] = ["parameters"]
-    # Without a language papermill refuses parameters; ``jupyter-ext run`` asks the kernel.
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    if language:
-        nb.metadata["kernelspec"]["language"] = "python"
-    nbformat.write(nb, path)
-    return path
+write_notebook = partial(code_notebook, parameters=True)
 
 
 def run(*args: str, store: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, JUPYTER_EXT_STORE=str(store))
     return subprocess.run(list(args), capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
-
-
-def cli(*args: str, store: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run(sys.executable, "-m", "jupyter_ext.cli.main", *args, store=store, cwd=cwd)
 
 
 def record_of(path: Path) -> dict[str, Any]:

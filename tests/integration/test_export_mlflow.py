@@ -19,17 +19,11 @@ import pytest
 from mlflow.tracking import MlflowClient
 from nbformat.v4 import new_code_cell, new_notebook
 
+from .commands import jupyter_ext as jx
+
 pytestmark = pytest.mark.integration
 
 CANARY = "sk-canary-3f9a1b7c5d2e8f40"
-
-
-def jx(*args: str, cwd: Path, extra_env: dict[str, str] | None = None) -> Any:
-    env = dict(os.environ, JUPYTER_EXT_STORE=str(cwd / "runs.sqlite"), **(extra_env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_ext.cli.main", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
-    )  # fmt: skip
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -13,10 +13,10 @@ import jsonschema
 import nbformat
 import pytest
 import xxhash
-from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_ext.schemas import __file__ as schemas_init
 
+from .commands import code_notebook as notebook
 from .kernels import Kernel
 
 pytestmark = pytest.mark.integration
@@ -31,16 +31,6 @@ PIPELINE = (
 
 def file_digest(path: Path) -> str:
     return str(xxhash.xxh3_128_hexdigest(b"jupyter-ext file 1\0" + path.read_bytes()))
-
-
-def notebook(path: Path, *sources: str) -> Path:
-    nb = new_notebook()
-    nb.cells = [new_code_cell(s) for s in sources]
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i}"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(nb, path)
-    return path
 
 
 def run(*args: str, store: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

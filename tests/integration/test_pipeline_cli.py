@@ -5,48 +5,30 @@ real kernels, with the data lineage recorded by the kernel deciding inputs and o
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_ext.pipeline.typed_params import declared_parameters
 from jupyter_ext.schemas import validate
+
+from .commands import code_notebook
+from .commands import jupyter_ext as cli
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, JUPYTER_EXT_STORE=str(cwd / "runs.sqlite"))
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_ext.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=600,
-    )
-
-
-def write_notebook(path: Path, *sources: str, parameters: bool = True) -> Path:
-    nb = new_notebook()
-    nb.cells = [new_code_cell(s) for s in sources]
-    if parameters:
-        nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nb.metadata["kernelspec"]["language"] = "python"
-    nbformat.write(nb, path)
-    return path
+write_notebook = partial(code_notebook, id_prefix=None, parameters=True, language=True)
 
 
 def write_spec(path: Path, steps: list[dict[str, Any]]) -> Path:

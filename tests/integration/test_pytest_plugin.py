@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+
+from .commands import code_notebook
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def write_notebook(path: Path, *sources: str) -> Path:
-    nb = new_notebook()
-    nb.cells = [new_code_cell(s) for s in sources]
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"c{i}"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    path.write_text(json.dumps(nb, indent=1))
-    return path
+write_notebook = partial(code_notebook, id_prefix="c")
 
 
 def pytest_run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from jupyter_ext.bridge.lockfile import CellDigests
 from jupyter_ext.bridge.repro import compare
+
+from .commands import jupyter_ext as cli
 
 pytestmark = pytest.mark.integration
 
@@ -31,18 +30,6 @@ def write_notebook(path: Path, *sources: str, ids: bool = True) -> Path:
             del cell["id"]
     path.write_text(json.dumps(nb, indent=1))
     return path
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, JUPYTER_EXT_STORE=str(cwd / "runs.sqlite"))
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_ext.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 DETERMINISTIC = ("n = 3", "xs = [i * i for i in range(n)]", "total = sum(xs)")

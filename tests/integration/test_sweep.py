@@ -19,6 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from .commands import jupyter_ext as jx
+
 pytestmark = pytest.mark.integration
 
 PARAMETERS = "alpha = 1.0\nn = 1\nwait = 0.0\ncrash = False"
@@ -43,16 +45,6 @@ def sweep_notebook(path: Path) -> Path:
     }
     nbformat.write(nb, path)
     return path
-
-
-def jx(
-    *args: str, store: Path, cwd: Path, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, JUPYTER_EXT_STORE=str(store))
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_ext.cli.main", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
-    )  # fmt: skip
 
 
 def summary(path: Path) -> dict[str, Any]:
