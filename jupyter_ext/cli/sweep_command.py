@@ -38,7 +38,7 @@ def _tasks(args: argparse.Namespace, notebook: Path, grid: Any, outdir: Path) ->
     from ..sweep.grid import output_name
     from ..sweep.point import PointTask
 
-    store = store_path(args.store).expanduser().absolute()
+    store = store_path(args.store).absolute()
     total = len(grid.points)
     return [
         PointTask(
@@ -165,13 +165,12 @@ def _report(
     if args.summary_csv:
         outputs.append((args.summary_csv, summary_csv(rows, grid.varied, collect)))
     for target, text in outputs:
-        if target:
-            try:
-                Path(target).write_text(text, encoding="utf-8")
-            except OSError as exc:
-                print(f"jupyter-ext: {target}: cannot write the summary ({exc.strerror})",
-                      file=sys.stderr)  # fmt: skip
-                return EXIT_FAILED
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"jupyter-ext: {target}: cannot write the summary ({exc.strerror})",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_FAILED
     if outcome.interrupted:
         print(
             "jupyter-ext: interrupted; unfinished points were stopped or cancelled", file=sys.stderr
