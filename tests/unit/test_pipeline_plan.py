@@ -136,6 +136,32 @@ def test_state_round_trips_atomically_and_bad_files_are_reported(tmp_path: Path)
         load_state(path)
 
 
+def test_a_state_write_that_fails_midway_leaves_the_previous_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash or a full disk while saving must not leave a state that lies about what
+    ran: readers see the old file, and no temporary is left behind."""
+    import jupyter_ext.pipeline.state as state_module
+
+    path = state_path(tmp_path / "pipeline.yaml")
+    before = PipelineState()
+    before.steps["a"] = last(**{"out.csv": "o1"})
+    save_state(path, before)
+    old_text = path.read_text()
+    after = PipelineState()
+    after.steps["a"] = last(**{"out.csv": "o2"})
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(state_module.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        save_state(path, after)
+    assert path.read_text() == old_text
+    assert load_state(path).steps["a"] == before.steps["a"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
 def test_lineage_splits_inputs_outputs_and_outside(tmp_path: Path) -> None:
     root = tmp_path.resolve()
     files = [
