@@ -139,6 +139,26 @@ def test_exporting_the_output_notebook_attaches_it_and_never_duplicates(
     assert runs[0].data.tags["jupyter_ext.output"] == str(tmp / "out.ipynb")
 
 
+def test_an_export_that_fails_midway_leaves_no_half_run(recorded: dict[str, Any]) -> None:
+    """The MLflow run is created, then its artifacts cannot be stored (the experiment's
+    artifact folder lies under a plain file): the run is deleted again, so MLflow never
+    shows a run without its notebook and environment, and the command says why."""
+    tmp, record = recorded["dir"], recorded["record"]
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    (tmp / "blocker").write_text("a file, not a folder")
+    client = MlflowClient(tracking_uri=uri)
+    unwritable = str(tmp / "blocker" / "art")
+    experiment_id = client.create_experiment("broken", artifact_location=unwritable)
+    done = jx("export", "mlflow", record["run_id"][:14], "--tracking-uri", uri,
+              "--experiment", "broken", cwd=tmp)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+    assert client.search_runs([experiment_id]) == []  # nothing active left behind
+    again = jx("export", "mlflow", record["run_id"][:14], "--tracking-uri", uri,
+               "--experiment", "nightly", cwd=tmp)  # fmt: skip
+    assert again.returncode == 0 and "exported" in again.stdout  # nothing stuck
+
+
 def test_bad_input_is_one_line_and_exit_2(recorded: dict[str, Any]) -> None:
     tmp = recorded["dir"]
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
