@@ -80,6 +80,18 @@ def test_pairs_the_notebook_as_py_percent(work: Path) -> None:
     assert metadata["jupytext"]["formats"] == "ipynb,py:percent"
 
 
+def test_pairing_keeps_the_formats_the_notebook_already_has(work: Path) -> None:
+    """A notebook paired with Markdown stays paired with it, and gains the script."""
+    nb_path = work / "definitions.ipynb"
+    nb = json.loads(nb_path.read_text())
+    nb["metadata"]["jupytext"] = {"formats": "ipynb,md"}
+    nb_path.write_text(json.dumps(nb))
+    assert main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record"]) == 0
+    metadata = json.loads(nb_path.read_text())["metadata"]
+    assert metadata["jupytext"]["formats"] == "ipynb,md,py:percent"
+    assert (work / "definitions.md").is_file() and (work / "definitions.py").is_file()
+
+
 def test_no_pair_leaves_the_notebook_alone(work: Path) -> None:
     before = (work / "definitions.ipynb").read_bytes()
     assert (
