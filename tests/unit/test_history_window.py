@@ -412,6 +412,23 @@ def test_file_lineage_says_when_the_writer_was_forgotten() -> None:
     assert "not_kept" not in file_report(files, "/d/ext.csv", None, live.horizon())
 
 
+def test_downstream_through_a_file_says_when_its_readers_were_forgotten() -> None:
+    live = LiveHygiene(None, LIMIT)
+    live.on_record(with_files(record(1, "save", writes="a=1"), ("/d/g.csv", "write")))
+    live.on_record(with_files(record(2, "load", writes="z=1"), ("/d/g.csv", "read")))
+    for seq in range(3, 200):
+        live.on_record(record(seq, "noise", writes=f"b={seq}"))
+    live.on_record(record(200, "load", writes="w=1"))  # seq 2 is no longer its cell's last
+    live.on_record(record(201, "zz", writes="z=2"))  # nor the last writer of z
+    for seq in range(202, 202 + LIMIT):  # the next batch of forgetting takes it
+        live.on_record(record(seq, "noise", writes=f"b={seq}"))
+    graph, files = live.engine.graph, live.file_lineage()
+    assert graph.node(1) is not None and graph.node(2) is None
+    report = lineage_report(graph, "a", files=files)
+    assert report["downstream"] == []  # the reader of the file is not held...
+    assert report["not_kept"]["history_limit"] == LIMIT  # ...and the report says so
+
+
 def test_forgotten_uses_keep_the_latest_per_path() -> None:
     uses = ForgottenUses()
     uses.note(with_files(record(3, "a"), ("/p", "write")))
