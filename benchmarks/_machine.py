@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from pathlib import Path
 
 
@@ -26,3 +27,19 @@ def machine_lines() -> list[str]:
         f"os: {platform.system()} {platform.release()}",
         f"python: {platform.python_version()} ({platform.python_implementation()})",
     ]
+
+
+def reference_loop() -> str:
+    """How fast this machine runs plain Python right now: a fixed loop's best of three.
+
+    These machines are shared, and the same code measured an hour apart differs by half
+    when the host is busy; this line says which kind of hour a result file comes from.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i % 7
+        best = min(best, time.perf_counter() - start)
+    return f"reference loop (5M additions in pure Python): {best:.2f} s"

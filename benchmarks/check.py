@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
-from _machine import machine_lines  # noqa: E402
+from _machine import machine_lines, reference_loop  # noqa: E402
 
 from jupyter_ext.bridge.static import check_notebook, check_paths  # noqa: E402
 
@@ -199,7 +199,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "check.txt"))
     args = parser.parse_args()
     lines = ["jupyter-ext check benchmark", time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
-    lines += [*machine_lines(), f"before: {load()}", ""]
+    lines += [*machine_lines(), f"before: {load()}", reference_loop(), ""]
 
     work = Path(tempfile.mkdtemp(prefix="jx-check-bench-"))
     try:
@@ -244,7 +244,7 @@ def main() -> None:
         )
         if args.pynblint:
             lines += compare_pynblint(args.pynblint, cli, typical, work / "typical", secs)
-        lines.append(f"after: {load()}")
+        lines.append(f"after: {load()}; {reference_loop()}")
         if args.pynblint_note:
             lines.append(f"pynblint: {args.pynblint_note}")
     finally:
