@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Bool, Int, List, Unicode
+from traitlets import Bool, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 
@@ -37,6 +37,14 @@ class JupyterExt(Configurable):
         1 << 20,
         help="Values estimated larger than this many bytes are digested on a background "
         "thread, so big arrays do not delay the cell's reply.",
+    ).tag(config=True)
+
+    finalize_delay = Float(
+        0.015,
+        help="Seconds the background worker waits after the last cell before it digests "
+        "big values and completes records, so that it does not compete with the reply "
+        "for the interpreter. Records are committed before each reply either way (with "
+        "big digests marked pending until the worker has them).",
     ).tag(config=True)
 
     full_sweep_max_names = Int(

@@ -1,4 +1,4 @@
-"""Completes execution records off the cell's path, in execution order.
+"""Completes execution records in execution order, on the cell's path when it can.
 
 The cell's reply should not wait for a 1 GB array to be hashed. ``post_run_cell``
 digests small values inline (they must be read before the next cell can change them)
@@ -7,8 +7,13 @@ buffers, so hashing overlaps with the user's next cell. Correctness rests on one
 the recorder enforces: a cell that may mutate a value still being hashed waits for the
 worker first (:meth:`Finalizer.wait_idle`).
 
-The worker is also the only owner of the "last known digest" table, so comparisons
-(was this name mutated?) happen in execution order without locks.
+The "last known digest" table decides whether a name was mutated in place, so it must
+be read and updated in execution order.  The worker owns it while it has jobs; when it
+has none and a job has nothing big left (the usual case), the caller completes the
+record itself (:meth:`Finalizer.finish_inline`), so that the record can be committed
+before the kernel replies.  Otherwise the caller stores a *provisional* record
+(:func:`provisional_record`: digests and verdicts still open are marked pending) and the
+worker's complete record replaces it later.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..core.records import ExecutionRecord, FileAccess, Status, VariableState
+from ..core.records import ExecutionRecord, FileAccess, Pending, Status, VariableState
 from .file_state import FileBatch
 from .files import quiet_thread
 from .hashing import Digest, digest
@@ -49,9 +54,17 @@ class FinalizeJob:
     """Set when a later cell had to run before ``large`` was hashed (digest unreliable)."""
     files: FileBatch | None = None
     """Files the cell opened; big ones are digested here (each checks it is unchanged)."""
+    built: ExecutionRecord | None = None
+    """A record already completed by :meth:`Finalizer.finish_inline`: only delivered."""
+
+    @property
+    def has_large_work(self) -> bool:
+        return bool(self.large) or (self.files is not None and bool(self.files.pending))
 
 
-RecordSink = Callable[[ExecutionRecord], None]
+RecordSink = Callable[[ExecutionRecord, bool], None]
+"""Receives each complete record in execution order, and whether it was already stored
+complete (built inline) or still has to replace a provisional row."""
 
 
 class Finalizer:
@@ -78,6 +91,26 @@ class Finalizer:
             target=self._loop, name="jupyter-ext-finalizer", daemon=True
         )
         self._thread.start()
+
+    def finish_inline(self, job: FinalizeJob) -> ExecutionRecord | None:
+        """Complete ``job`` on the caller's thread if nothing is ahead of it and nothing
+        in it is big; None otherwise (then :meth:`submit` it).
+
+        The record is delivered to the sink later, in order, by the worker: the caller
+        stores it first and the sink must not have to wait for that.
+        """
+        if job.has_large_work:
+            return None
+        with self._cond:
+            if self._unfinished:
+                return None
+            # The worker is idle and only the caller submits: the table is ours now.
+            files = job.files.finish() if job.files is not None else ()
+            record = build_record(job, job.computed, self._known, files)
+            job.built = record
+            job.computed = {}
+            job.files = None
+        return record
 
     def submit(self, job: FinalizeJob) -> None:
         with self._cond:
@@ -140,7 +173,10 @@ class Finalizer:
                     self._cond.wait(max(remaining, 0.001))
                 job = self._jobs[0]
             try:
-                self._sink(self._finish(job))
+                if job.built is not None:
+                    self._sink(job.built, True)
+                else:
+                    self._sink(self._finish(job), False)
             except BaseException as exc:  # never let the worker die silently
                 self._on_error(exc)
             finally:
@@ -163,6 +199,55 @@ class Finalizer:
             }
         files = job.files.finish() if job.files is not None else ()
         return build_record(job, computed, self._known, files)
+
+
+def provisional_record(job: FinalizeJob) -> ExecutionRecord:
+    """What can be stored before the worker has caught up: everything but the open parts.
+
+    Digests taken inline are kept; big values are listed as pending digests; whether any
+    digested name was mutated in place is left pending (the last known digests belong
+    to the worker); files still to be digested are listed as pending files.
+    """
+    variables = [
+        VariableState(name=name, type_name="", digest=None, deleted=True)
+        for name in sorted(job.deleted)
+    ]
+    for name in sorted(job.computed.keys() | job.large.keys()):
+        fresh = job.computed.get(name)
+        variables.append(
+            VariableState(
+                name=name,
+                type_name=fresh.type_name if fresh is not None else type(job.large[name]).__name__,
+                digest=fresh.value if fresh is not None else None,
+                opaque=fresh.opaque if fresh is not None else "digest pending",
+                written=name in job.written,
+            )
+        )
+    digested = job.computed.keys() | job.large.keys()
+    files = tuple(job.files.done) if job.files is not None else ()
+    return ExecutionRecord(
+        run_id=job.run_id,
+        seq=job.seq,
+        cell_id=job.cell_id,
+        execution_count=job.execution_count,
+        source_hash=job.source_hash,
+        source=job.source,
+        started_at=job.started_at,
+        duration=job.duration,
+        status=job.status,
+        error_type=job.error_type,
+        reads=tuple(sorted(job.reads)),
+        writes=tuple(sorted(job.written)),
+        deleted=tuple(sorted(job.deleted)),
+        variables=tuple(variables),
+        notes=job.notes,
+        files=tuple(sorted(files, key=lambda f: (f.path, f.mode))),
+        pending=Pending(
+            digests=tuple(sorted(job.large)),
+            mutated=tuple(sorted(digested - job.written)),
+            files=tuple(sorted(p.path for p in job.files.pending)) if job.files else (),
+        ),
+    )
 
 
 def build_record(

@@ -1,11 +1,13 @@
 """The kernel-side recorder: IPython's ``pre_run_cell``/``post_run_cell`` hooks.
 
-Per cell it does only what cannot be deferred: note the start, analyse the code
-IPython actually runs (cached by source), update the identity index of the names the
-cell can have bound, and digest the small values the cell touched. Everything else
-(big digests, record assembly, SQLite, environment capture) happens on background
-threads. Every hook is guarded: whatever goes wrong here, the user's cell runs and
-prints exactly what it would without us, plus at most one short notice.
+Per cell it does only what cannot be deferred: note the start (committed, so that a
+crash names the cell that was running), analyse the code IPython actually runs (cached
+by source), update the identity index of the names the cell can have bound, digest the
+small values the cell touched, and commit the record before the kernel replies, so that
+no death of the process loses a cell that finished. Big digests, the rules, the
+environment capture and every other write happen on background threads. Every hook is
+guarded: whatever goes wrong here, the user's cell runs and prints exactly what it would
+without us, plus at most one short notice.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from typing import Any
 
 from ..analysis.names import CellNames, analyse
 from ..core.ids import new_run_id, source_hash
-from ..core.records import ExecutionRecord, RunInfo
+from ..core.records import ExecutionRecord, ExecutionStart, RunInfo
 from ..store import ops
+from ..store.liveness import host_name, process_identity
 from ..store.writer import BackgroundWriter
 from .config import JupyterExt, history_window
 from .file_state import FileBatch, collect, default_excludes
 from .files import FileWatch, Opened, quiet_thread
-from .finalizer import FinalizeJob, Finalizer
+from .finalizer import FinalizeJob, Finalizer, provisional_record
 from .functions import called_global_refs
 from .hashing import Digest, digest, is_large
 from .live import LiveHygiene
@@ -83,6 +86,8 @@ class Recorder:
             notebook_path=_notebook_path(shell.user_ns),
             kernel=_kernel_description(),
             pid=os.getpid(),
+            host=host_name(),
+            process=process_identity(),
         )
         self.seq = 0
         self.recorded = 0
@@ -95,7 +100,9 @@ class Recorder:
         self.live = LiveHygiene(shell, history_window(settings))
         self.writer = BackgroundWriter(store_path, on_problem=self._messages.append)
         self.writer.submit(ops.BeginRun(self.run))
-        self.finalizer = Finalizer(self._record_done, self._internal_error)
+        self.finalizer = Finalizer(
+            self._record_done, self._internal_error, max(0.0, settings.finalize_delay)
+        )
         self.tracker = NamespaceTracker(shell.user_ns, shell.user_ns_hidden)
         self.files: FileWatch | None = None
         self.files_recorded = 0
@@ -152,12 +159,27 @@ class Recorder:
             if self._may_touch_pending(names):
                 self.finalizer.wait_idle(_WAIT_FOR_DIGESTS_S)
         count = getattr(self.shell, "execution_count", None)
+        if isinstance(count, int) and getattr(info, "store_history", False):
+            count -= 1  # IPython counts the cell before it triggers pre_run_cell
+        cell = cell_id if isinstance(cell_id, str) and cell_id else None
+        started_at = time.time()
+        self.writer.commit_now(
+            ops.StartExecution(
+                ExecutionStart(
+                    self.run.run_id,
+                    self.seq + 1,
+                    cell,
+                    count if isinstance(count, int) else None,
+                    started_at,
+                )
+            )
+        )
         self._pending = _Pending(
             raw=raw,
-            cell_id=cell_id if isinstance(cell_id, str) and cell_id else None,
+            cell_id=cell,
             execution_count=count if isinstance(count, int) else None,
             names=names,
-            started_at=time.time(),
+            started_at=started_at,
             t0=time.perf_counter(),
         )
 
@@ -286,33 +308,37 @@ class Recorder:
                     "c.JupyterExt.file_max_per_execution to record more."
                 )
         self.seq += 1
-        self.finalizer.submit(
-            FinalizeJob(
-                run_id=self.run.run_id,
-                seq=self.seq,
-                cell_id=pending.cell_id,
-                execution_count=count if count is not None else pending.execution_count,
-                source=pending.raw,
-                source_hash=source_hash(pending.raw),
-                started_at=pending.started_at,
-                duration=duration,
-                status=status,
-                error_type=error_type,
-                reads=frozenset(reads),
-                written=frozenset(written),
-                deleted=frozenset(deleted),
-                notes=tuple(notes),
-                computed=computed,
-                large=large,
-                files=files,
-            )
+        job = FinalizeJob(
+            run_id=self.run.run_id,
+            seq=self.seq,
+            cell_id=pending.cell_id,
+            execution_count=count if count is not None else pending.execution_count,
+            source=pending.raw,
+            source_hash=source_hash(pending.raw),
+            started_at=pending.started_at,
+            duration=duration,
+            status=status,
+            error_type=error_type,
+            reads=frozenset(reads),
+            written=frozenset(written),
+            deleted=frozenset(deleted),
+            notes=tuple(notes),
+            computed=computed,
+            large=large,
+            files=files,
         )
+        # Stored before the reply: complete when nothing is big or queued ahead of it,
+        # else provisional (the worker's complete record replaces it).
+        record = self.finalizer.finish_inline(job)
+        self.writer.commit_now(ops.AddExecution(record or provisional_record(job)))
+        self.finalizer.submit(job)
         self._note_imports()
 
-    def _record_done(self, record: ExecutionRecord) -> None:
+    def _record_done(self, record: ExecutionRecord, stored: bool) -> None:
         self.last_record = record
         self.recorded += 1
-        self.writer.submit(ops.AddExecution(record))
+        if not stored:
+            self.writer.submit(ops.AddExecution(record))
         try:
             self.live.on_record(record)
         except Exception as exc:  # the rules must never cost the record

@@ -24,11 +24,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not summaries:
         print(f"no runs recorded in {store}")
         return EXIT_OK
-    print(f"{'run':<26} {'started':<19} {'cells':>5} {'errors':>6}  notebook")
+    print(f"{'run':<26} {'started':<19} {'cells':>5} {'errors':>6} {'state':<8} notebook")
     for s in summaries:
         print(
-            f"{s.run_id:<26} {format_time(s.started_at):<19} {s.executions:>5} {s.errors:>6}  "
-            f"{s.notebook_path or '-'}"
+            f"{s.run_id:<26} {format_time(s.started_at):<19} {s.executions:>5} {s.errors:>6} "
+            f"{s.state.status:<8} {s.notebook_path or '-'}"
         )
     print(f"({len(summaries)} shown, store {store})")
     return EXIT_OK

@@ -53,6 +53,37 @@ def environment_lines(env: dict[str, Any]) -> list[str]:
     return lines
 
 
+def state_line(record: dict[str, Any]) -> str | None:
+    """How the run ended, in words: ended, still running, or killed (during which cell)."""
+    state = record.get("state")
+    if not isinstance(state, dict):
+        return None
+    status = state.get("status")
+    running = state.get("running") if isinstance(state.get("running"), dict) else None
+    cell = ""
+    if running is not None:
+        count = running.get("execution_count")
+        cell = f"cell [{count}]" if count is not None else f"execution {running.get('seq')}"
+        if running.get("cell_id"):
+            cell += f" (id {running['cell_id']})"
+    if status == "ended":
+        return f"ended at {format_time(record.get('ended_at'))}"
+    if status == "running":
+        return f"still running ({cell} is executing)" if cell else "still running"
+    if status == "killed":
+        if cell:
+            return (
+                f"incomplete: the kernel was killed during {cell}, started "
+                f"{format_time(running.get('start') if running else None)}; every cell "
+                "that finished before is recorded"
+            )
+        return "incomplete: the kernel was killed after its last recorded cell"
+    if status == "unknown":
+        where = f"; last begun: {cell}" if cell else ""
+        return f"no end recorded, and it was recorded on another host: running or killed{where}"
+    return None
+
+
 def run_summary(record: dict[str, Any], store: str | None = None) -> str:
     """The table a person reads after a run: what ran, in which order, touching what."""
     notebook = record.get("notebook") or {}
@@ -66,6 +97,9 @@ def run_summary(record: dict[str, Any], store: str | None = None) -> str:
         f"   kernel {record.get('kernel') or '-'}",
         f"  executions {len(executions)} ({errors} failed), {_duration(total)} in cells",
     ]
+    state = state_line(record)
+    if state:
+        out.append(f"  state      {state}")
     for line in environment_lines(record.get("environment") or {}):
         out.append(f"  env        {line}")
     if store:

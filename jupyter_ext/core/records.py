@@ -110,6 +110,66 @@ class FileAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """What a stored execution does not know yet, and a crash may leave unknown.
+
+    The record of an execution is committed before the kernel replies, but a large value
+    is digested afterwards, off the cell's path, and whether a name was mutated in place
+    needs the digests of every earlier execution.  Until the worker has caught up, the
+    row lists here what is still open, so that a reader after a crash sees "not known"
+    instead of a wrong "unchanged".
+    """
+
+    digests: tuple[str, ...] = ()
+    """Names whose digest is still being computed (their variable rows have none)."""
+    mutated: tuple[str, ...] = ()
+    """Names for which "mutated in place" is not yet decided (absent from ``mutated``)."""
+    files: tuple[str, ...] = ()
+    """Paths of opened files whose content digest is still being computed."""
+
+    def __bool__(self) -> bool:
+        return bool(self.digests or self.mutated or self.files)
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {
+            "digests": list(self.digests),
+            "mutated": list(self.mutated),
+            "files": list(self.files),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Pending | None:
+        if not isinstance(data, dict):
+            return None
+        found = cls(
+            digests=tuple(str(n) for n in data.get("digests") or ()),
+            mutated=tuple(str(n) for n in data.get("mutated") or ()),
+            files=tuple(str(p) for p in data.get("files") or ()),
+        )
+        return found or None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionStart:
+    """An execution that began: written before the cell runs, so that after a crash the
+    store names the cell that was running when the kernel died."""
+
+    run_id: str
+    seq: int
+    cell_id: str | None
+    execution_count: int | None
+    started_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "cell_id": self.cell_id,
+            "execution_count": self.execution_count,
+            "start": self.started_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ExecutionRecord:
     """One execution of one piece of code in a kernel, as the recorder saw it."""
 
@@ -137,6 +197,8 @@ class ExecutionRecord:
     files: tuple[FileAccess, ...] = ()
     """Files the execution opened, sorted by path.  In the run record they are listed
     once for the whole run (``files``, each with its ``seq``), not per execution."""
+    pending: Pending | None = None
+    """Set on a record stored before its large digests were known; None when complete."""
 
     def to_json(self, *, include_source: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -156,6 +218,8 @@ class ExecutionRecord:
         }
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.pending:
+            out["pending"] = self.pending.to_json()
         if include_source:
             out["source"] = self.source
         return out
@@ -179,6 +243,7 @@ class ExecutionRecord:
             deleted=tuple(data.get("deleted", ())),
             variables=tuple(VariableState.from_json(v) for v in data.get("variables", ())),
             notes=tuple(data.get("notes", ())),
+            pending=Pending.from_json(data.get("pending")),
         )
 
 
@@ -194,6 +259,34 @@ class RunInfo:
     """Kernel or client description, e.g. ``"ipykernel 7.4.0"``."""
     pid: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    host: str | None = None
+    """Host name of the recording process: liveness can only be judged on that host."""
+    process: str | None = None
+    """Identity of the recording process beyond its pid (which the system reuses), so a
+    reader can tell a run still being recorded from one whose kernel died."""
+
+
+RunStatus = Literal["running", "ended", "killed", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """Whether a run ended, is still being recorded, or lost its kernel.
+
+    ``killed`` is a run with no end whose recording process is gone; ``unknown`` one
+    recorded on another host (or by a version that did not say which process it was).
+    ``running`` holds the execution that began and never finished, if any: the cell the
+    kernel was running when it died, for a killed run.
+    """
+
+    status: RunStatus
+    running: ExecutionStart | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "running": self.running.to_json() if self.running is not None else None,
+        }
 
 
 def run_record(
@@ -203,13 +296,14 @@ def run_record(
     *,
     ended_at: float | None = None,
     include_source: bool = False,
+    state: RunState | None = None,
 ) -> dict[str, Any]:
     """Build the public ``jupyter_ext.run/1`` JSON document for one run.
 
     Sources are left out unless asked for: exports carry source hashes so that a run
     record committed in a notebook does not duplicate (or leak) code.
     """
-    return {
+    record: dict[str, Any] = {
         "schema": RUN_SCHEMA,
         "run_id": run.run_id,
         "started_at": run.started_at,
@@ -221,6 +315,9 @@ def run_record(
         "executions": [e.to_json(include_source=include_source) for e in executions],
         "files": [f.to_json(e.seq, e.cell_id) for e in executions for f in e.files],
     }
+    if state is not None:
+        record["state"] = state.to_json()
+    return record
 
 
 def files_by_seq(record: dict[str, Any]) -> dict[int, tuple[FileAccess, ...]]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.records import ExecutionRecord, RunInfo
+from ..core.records import ExecutionRecord, ExecutionStart, RunInfo
 from .sqlite import RunStore
 
 
@@ -33,6 +33,14 @@ class AddExecution:
 
     def apply(self, store: RunStore) -> None:
         store.add_execution(self.record)
+
+
+@dataclass(frozen=True, slots=True)
+class StartExecution:
+    start: ExecutionStart
+
+    def apply(self, store: RunStore) -> None:
+        store.start_execution(self.start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,5 +80,7 @@ class EndRun:
         store.end_run(self.run_id, self.ended_at)
 
 
-StoreOp = BeginRun | AddExecution | SetEnvironment | SetParameters | SetNotebook | EndRun
+StoreOp = (
+    BeginRun | StartExecution | AddExecution | SetEnvironment | SetParameters | SetNotebook | EndRun
+)
 """Everything :meth:`BackgroundWriter.submit` accepts."""

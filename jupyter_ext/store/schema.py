@@ -92,7 +92,23 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX files_by_path ON files (path, run_id)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
+_V3: tuple[str, ...] = (
+    # Durability: an execution is committed before the kernel replies, possibly before
+    # its large digests are known; ``pending`` (JSON, NULL when complete) says what the
+    # row does not know yet, so a crash leaves "unknown", never a wrong answer.
+    "ALTER TABLE executions ADD COLUMN pending TEXT",
+    # Which process records the run (host, and an identity that survives pid reuse), so
+    # readers can tell a run still being recorded from one whose kernel died.
+    "ALTER TABLE runs ADD COLUMN host TEXT",
+    "ALTER TABLE runs ADD COLUMN process TEXT",
+    # The execution that began last: after a crash, the cell that was running.
+    "ALTER TABLE runs ADD COLUMN running_seq INTEGER",
+    "ALTER TABLE runs ADD COLUMN running_cell_id TEXT",
+    "ALTER TABLE runs ADD COLUMN running_execution_count INTEGER",
+    "ALTER TABLE runs ADD COLUMN running_started_at REAL",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2, _V3)
 """``MIGRATIONS[i]`` holds the statements taking a store from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

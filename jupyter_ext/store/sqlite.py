@@ -24,9 +24,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.records import ExecutionRecord, FileAccess, RunInfo, VariableState, run_record
+from ..core.records import (
+    ExecutionRecord,
+    ExecutionStart,
+    FileAccess,
+    Pending,
+    RunInfo,
+    RunState,
+    VariableState,
+    run_record,
+)
 from .connection import file_identity, is_memory, open_connection, store_path
+from .liveness import judge_run
 from .schema import migrate
+
+
+class StoreBusy(RuntimeError):
+    """A bounded transaction could not start in time (see :meth:`RunStore.bounded_transaction`)."""
 
 
 class RunLookupError(LookupError):
@@ -56,6 +70,8 @@ class RunSummary:
     executions: int
     errors: int
     kernel: str | None
+    state: RunState
+    """Ended, still running, or killed (and during which cell): see ``store.liveness``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +130,7 @@ class RunStore:
         )
         self.path: Path = store_path(path)
         try:
+            self._busy_ms = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
             migrate(self._conn)
             self._identity = None if is_memory(path) else file_identity(self.path)
         except BaseException:
@@ -148,6 +165,43 @@ class RunStore:
             finally:
                 self._depth = 0
 
+    @contextmanager
+    def bounded_transaction(self, lock_wait: float, busy_ms: int) -> Iterator[None]:
+        """One transaction that waits at most ``lock_wait`` seconds for this connection
+        (another thread may be committing on it) and ``busy_ms`` for another process's
+        write lock; :class:`StoreBusy` if either is held longer.
+
+        The kernel commits each record on the cell's path with it: a record must be
+        durable before the reply, but a cell must never wait long for another kernel.
+        """
+        if not self._lock.acquire(timeout=lock_wait):
+            raise StoreBusy("the store's connection is busy in another thread")
+        try:
+            if self._depth:
+                raise StoreBusy("a transaction is already open on this connection")
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            try:
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if "locked" in str(exc) or "busy" in str(exc):
+                        raise StoreBusy("another process holds the store's write lock") from exc
+                    raise
+                self._depth = 1
+                try:
+                    yield
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+                finally:
+                    self._depth = 0
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        finally:
+            self._lock.release()
+
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             # If even ROLLBACK fails the connection is unusable; the caller's error says why.
@@ -166,8 +220,8 @@ class RunStore:
             self._conn.execute(
                 """
                 INSERT INTO runs (run_id, started_at, notebook_path, notebook_hash, kernel,
-                                  pid, parameters, complete)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                                  pid, parameters, host, process, complete)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                 ON CONFLICT (run_id) DO UPDATE SET
                     started_at = excluded.started_at,
                     notebook_path = excluded.notebook_path,
@@ -175,6 +229,8 @@ class RunStore:
                     kernel = excluded.kernel,
                     pid = excluded.pid,
                     parameters = excluded.parameters,
+                    host = excluded.host,
+                    process = excluded.process,
                     complete = 1
                 WHERE runs.complete = 0
                 """,
@@ -186,7 +242,22 @@ class RunStore:
                     run.kernel,
                     run.pid,
                     _dumps(run.parameters),
+                    run.host,
+                    run.process,
                 ),
+            )
+
+    def start_execution(self, start: ExecutionStart) -> None:
+        """Note the execution that begins now: after a crash, the cell that was running."""
+        with self.transaction():
+            self._ensure_run(start.run_id, start.started_at)
+            self._conn.execute(
+                """
+                UPDATE runs SET running_seq = ?, running_cell_id = ?,
+                    running_execution_count = ?, running_started_at = ?
+                WHERE run_id = ?
+                """,
+                (start.seq, start.cell_id, start.execution_count, start.started_at, start.run_id),
             )
 
     def _ensure_run(self, run_id: str, started_at: float) -> None:
@@ -235,8 +306,9 @@ class RunStore:
                 """
                 INSERT OR REPLACE INTO executions (
                     run_id, seq, cell_id, execution_count, source_hash, source, started_at,
-                    duration, status, error_type, reads, writes, mutated, deleted, notes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    duration, status, error_type, reads, writes, mutated, deleted, notes,
+                    pending)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     rec.run_id,
@@ -254,6 +326,7 @@ class RunStore:
                     _dumps(list(rec.mutated)),
                     _dumps(list(rec.deleted)),
                     _dumps(list(rec.notes)),
+                    _dumps(rec.pending.to_json()) if rec.pending else None,
                 ),
             )
             conn.execute(
@@ -309,9 +382,25 @@ class RunStore:
                (SELECT count(*) FROM executions e WHERE e.run_id = r.run_id),
                (SELECT count(*) FROM executions e
                  WHERE e.run_id = r.run_id AND e.status = 'error'),
-               r.kernel
+               r.kernel, r.host, r.process, r.running_seq, r.running_cell_id,
+               r.running_execution_count, r.running_started_at,
+               (SELECT max(seq) FROM executions e WHERE e.run_id = r.run_id)
         FROM runs r
     """
+
+    @staticmethod
+    def _summary(row: tuple[Any, ...]) -> RunSummary:
+        (run_id, started, ended, path, executions, errors, kernel, host, process,
+         r_seq, r_cell, r_count, r_start, last_seq) = row  # fmt: skip
+        state = judge_run(
+            run_id=run_id,
+            ended_at=ended,
+            host=host,
+            process=process,
+            running=(r_seq, r_cell, r_count, r_start),
+            last_seq=last_seq,
+        )
+        return RunSummary(run_id, started, ended, path, executions, errors, kernel, state)
 
     def list_runs(
         self, notebook_path: str | None = None, limit: int | None = 50
@@ -329,25 +418,26 @@ class RunStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(max(0, int(limit)))
-        return [RunSummary(*row) for row in self._query(sql, params)]
+        return [self._summary(row) for row in self._query(sql, params)]
 
     def run_summary(self, run_id: str) -> RunSummary | None:
         """The :class:`RunSummary` of one run, or None."""
         rows = self._query(self._SUMMARY_SQL + " WHERE r.run_id = ?", (run_id,))
-        return RunSummary(*rows[0]) if rows else None
+        return self._summary(rows[0]) if rows else None
 
     def get_run(self, run_id: str) -> RunInfo | None:
         """The run as begun (``ended_at`` is in :meth:`run_summary`), or None."""
         rows = self._query(
             """
-            SELECT run_id, started_at, notebook_path, notebook_hash, kernel, pid, parameters
+            SELECT run_id, started_at, notebook_path, notebook_hash, kernel, pid, parameters,
+                   host, process
             FROM runs WHERE run_id = ?
             """,
             (run_id,),
         )
         if not rows:
             return None
-        rid, started, path, nb_hash, kernel, pid, parameters = rows[0]
+        rid, started, path, nb_hash, kernel, pid, parameters, host, process = rows[0]
         return RunInfo(
             run_id=rid,
             started_at=started,
@@ -356,6 +446,8 @@ class RunStore:
             kernel=kernel,
             pid=pid,
             parameters=json.loads(parameters) if parameters else {},
+            host=host,
+            process=process,
         )
 
     def get_environment(self, run_id: str) -> dict[str, Any] | None:
@@ -375,7 +467,8 @@ class RunStore:
             rows = self._conn.execute(
                 """
                 SELECT seq, cell_id, execution_count, source_hash, source, started_at,
-                       duration, status, error_type, reads, writes, mutated, deleted, notes
+                       duration, status, error_type, reads, writes, mutated, deleted, notes,
+                       pending
                 FROM executions WHERE run_id = ? ORDER BY seq
                 """,
                 (run_id,),
@@ -417,7 +510,7 @@ class RunStore:
         out = []
         for row in rows:
             (seq, cell_id, count, src_hash, source, started, duration, status, error_type,
-             reads, writes, mutated, deleted, notes) = row  # fmt: skip
+             reads, writes, mutated, deleted, notes, pending) = row  # fmt: skip
             out.append(
                 ExecutionRecord(
                     run_id=run_id,
@@ -437,6 +530,7 @@ class RunStore:
                     variables=tuple(variables.get(seq, ())),
                     notes=_loads_tuple(notes),
                     files=tuple(files.get(seq, ())),
+                    pending=Pending.from_json(json.loads(pending)) if pending else None,
                 )
             )
         return out
@@ -474,6 +568,7 @@ class RunStore:
                 self.get_environment(run_id),
                 ended_at=summary.ended_at,
                 include_source=include_source,
+                state=summary.state,
             )
 
     def resolve_run_id(self, prefix: str) -> str:

@@ -1,10 +1,14 @@
 """Writing to the run store off the kernel's main thread.
 
-A cell must never wait for the disk: ``post_run_cell`` hands its record to
-:meth:`BackgroundWriter.submit` (a lock and a deque append) and returns.  A daemon
-thread opens the store (opening a slow or locked file never blocks a cell) and commits
-each batch of queued operations as soon as it arrives, so a record is durable within
-milliseconds and survives the kernel being killed.
+A daemon thread opens the store (opening a slow or locked file never blocks a cell) and
+commits queued operations (:meth:`BackgroundWriter.submit`: a lock and a deque append)
+as soon as they arrive.  What must survive a crash that follows at once, the record of a
+finished cell and the note that a cell begins, is committed on the caller's thread
+instead (:meth:`BackgroundWriter.commit_now`): one WAL commit, a fraction of a
+millisecond, bounded so that another kernel holding the lock costs the cell at most a few
+milliseconds.  When that bound is hit, or the store had to fall back to a rollback
+journal, the operation is queued as before and the user is told once that a crash may
+now lose the last records.
 
 When the store cannot be written (a directory that cannot be created, a read-only file, a
 full disk, a lock held beyond the busy timeout, a corrupt or too-new file) the user's work
@@ -39,7 +43,7 @@ from .ops import (
     StoreOp,
 )
 from .problems import StoreProblem, classify
-from .sqlite import RunStore
+from .sqlite import RunStore, StoreBusy
 
 _log = logging.getLogger("jupyter_ext.store")
 
@@ -64,6 +68,10 @@ class WriterStatus(TypedDict):
     dropped: int
     last_error: str | None
     running: bool
+    committed_inline: int
+    """Operations committed on the caller's thread by :meth:`BackgroundWriter.commit_now`."""
+    degraded: str | None
+    """Why the last :meth:`BackgroundWriter.commit_now` had to queue instead, or None."""
 
 
 @dataclass(slots=True)
@@ -94,6 +102,9 @@ class BackgroundWriter:
         batch_size: int = 256,
         retry_initial: float = 2.0,
         retry_max: float = 30.0,
+        inline_lock_wait: float = 0.05,
+        inline_busy_ms: int = 5,
+        inline_open_wait: float = 2.0,
     ) -> None:
         self.path = Path(path).absolute() if path is not None else default_store_path()
         self._on_problem = on_problem
@@ -104,6 +115,9 @@ class BackgroundWriter:
         self._batch_size = max(1, batch_size)
         self._retry_initial = retry_initial
         self._retry_max = max(retry_max, retry_initial)
+        self._inline_lock_wait = inline_lock_wait
+        self._inline_busy_ms = inline_busy_ms
+        self._inline_open_wait = inline_open_wait
 
         # Shared state, guarded by _cond.
         self._cond = threading.Condition(threading.Lock())
@@ -125,6 +139,10 @@ class BackgroundWriter:
         self._left_at_close = 0
         self._journal_mode: str | None = None
         self._last_error: str | None = None
+        self._opened = False  # the first attempt to open the store is over
+        self._committed_inline = 0
+        self._degraded: str | None = None
+        self._degraded_told: set[str] = set()
 
         # Writer-thread state.
         self._store: RunStore | None = None
@@ -156,6 +174,81 @@ class BackgroundWriter:
             return True
         except Exception:  # never into the user's cell
             return False
+
+    def commit_now(self, op: StoreOp) -> bool:
+        """Commit ``op``, and everything queued before it, before returning.
+
+        True once committed.  False when it was queued for the writer thread instead:
+        the store is not open (yet, or failing), not in WAL mode, or its lock is held by
+        another thread or process beyond the bounds given to the constructor.  Never
+        raises; a degraded commit is reported once per reason through ``on_problem``.
+        """
+        try:
+            return self._commit_now(op)
+        except Exception:
+            return self.submit(op) and False
+
+    def _commit_now(self, op: StoreOp) -> bool:
+        with self._cond:
+            if not self._accepting:
+                return False
+            if not self._opened:
+                self._cond.wait_for(lambda: self._opened or self._stopped, self._inline_open_wait)
+            store = self._store if self._last_error is None else None
+            mode = self._journal_mode
+        if store is None:
+            # Failing stores are reported by the writer thread; nothing more to say here.
+            self.submit(op)
+            return False
+        if mode not in ("wal", "memory"):
+            self.submit(op)
+            return self._degrade(
+                "journal",
+                f"jupyter-ext: the run store at {self.path} cannot use WAL on this file system "
+                f"(journal mode {mode}); records are written in the background, so a crash "
+                "may lose the last ones",
+            )
+        batch: list[StoreOp] = []
+        try:
+            with store.bounded_transaction(self._inline_lock_wait, self._inline_busy_ms):
+                with self._cond:
+                    batch = [*self._queue, op]
+                    self._queue.clear()
+                    self._submitted += 1
+                for item in batch:
+                    item.apply(store)
+        except Exception as exc:
+            if batch:
+                with self._cond:  # the writer thread retries, or isolates a bad record
+                    self._queue.extendleft(reversed(batch))
+                    self._wake = True
+                    self._cond.notify_all()
+            else:
+                self.submit(op)
+            if isinstance(exc, StoreBusy):
+                return self._degrade(
+                    "busy",
+                    f"jupyter-ext: the run store at {self.path} is busy (another kernel holds "
+                    "its lock); records are written in the background meanwhile, so a crash "
+                    "may lose the last ones",
+                )
+            return False
+        with self._cond:
+            self._processed += len(batch)
+            self._written += len(batch)
+            self._committed_inline += len(batch)
+            self._degraded = None
+            self._cond.notify_all()
+        return True
+
+    def _degrade(self, kind: str, message: str) -> bool:
+        with self._cond:
+            self._degraded = kind
+            first = kind not in self._degraded_told
+            self._degraded_told.add(kind)
+        if first:
+            self._notify(message)
+        return False
 
     def begin_run(self, run: RunInfo) -> bool:
         return self.submit(BeginRun(run))
@@ -253,6 +346,8 @@ class BackgroundWriter:
                 dropped=self._dropped,
                 last_error=self._last_error,
                 running=not self._stopped,
+                committed_inline=self._committed_inline,
+                degraded=self._degraded,
             )
 
     # -- the writer thread -------------------------------------------------------------
@@ -281,8 +376,13 @@ class BackgroundWriter:
                 self._failures += 1
                 self._schedule_retry()
                 self._last_error = self._problem_message(problem)
+                self._opened = True
                 self._cond.notify_all()
             self._report_problem(problem)
+        else:
+            with self._cond:
+                self._opened = True
+                self._cond.notify_all()
 
     def _next_batch(self) -> list[StoreOp] | None:
         """Wait for work (honouring a pending retry's backoff); None means stop."""
@@ -452,6 +552,7 @@ class BackgroundWriter:
             self._left_at_close = left
             self._accepting = False
             self._stopped = True
+            self._opened = True
             self._cond.notify_all()
 
 

@@ -51,6 +51,7 @@ class Kernel:
         store: Path | None = None,
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
+        arguments: list[str] | None = None,
     ) -> None:
         full_env = dict(os.environ)
         full_env.pop("JUPYTER_EXT_DISABLE", None)
@@ -60,6 +61,7 @@ class Kernel:
             full_env.update(env)
         self.km = KernelManager(kernel_name="python3")
         extra = ["--ext=jupyter_ext"] if extension else []
+        extra += arguments or []
         self.km.start_kernel(extra_arguments=extra, env=full_env, cwd=str(cwd) if cwd else None)
         self.kc = self.km.client()
         self.kc.start_channels()

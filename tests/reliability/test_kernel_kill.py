@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import time
 from pathlib import Path
@@ -30,17 +31,29 @@ def test_completed_cells_survive_sigkill_during_a_running_cell(tmp_path: Path) -
         for i in range(5):
             assert kernel.execute(f"v{i} = {i}", cell_id=f"c{i}").ok
         run_id = json.loads(kernel.execute("%track --json").stdout)["run_id"]
-        time.sleep(1.0)  # "durable within about a second"
-        # Start a long cell, then kill the kernel while it runs.
-        content = {"code": "import time; time.sleep(30)", "silent": False}
-        msg = kernel.kc.session.msg("execute_request", content, metadata={"cellId": "long"})
+        # Start a long cell and kill the kernel once the cell has visibly begun.
+        code = "print('begun', flush=True); import time; time.sleep(600)"
+        msg = kernel.kc.session.msg(
+            "execute_request", {"code": code, "silent": False}, metadata={"cellId": "long"}
+        )
         kernel.kc.shell_channel.send(msg)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while True:
+            assert time.monotonic() < deadline, "the long cell never began"
+            try:
+                io = kernel.kc.get_iopub_msg(timeout=deadline - time.monotonic())
+            except queue.Empty:
+                continue
+            if io["msg_type"] == "stream" and "begun" in io["content"]["text"]:
+                break
         _kill(kernel)
     finally:
         kernel.km.cleanup_resources()
     with RunStore(store) as runs:
         assert runs.integrity_check() == "ok"
         cells = [r.cell_id for r in runs.executions(run_id)]
+        summary = runs.run_summary(run_id)
     assert cells[:5] == [f"c{i}" for i in range(5)]
     assert "long" not in cells
+    assert summary is not None and summary.state.status == "killed"
+    assert summary.state.running is not None and summary.state.running.cell_id == "long"

@@ -15,6 +15,7 @@ from jupyter_ext.core.records import (
     ExecutionRecord,
     FileAccess,
     RunInfo,
+    RunState,
     VariableState,
     files_by_seq,
 )
@@ -309,7 +310,7 @@ def test_list_runs_orders_filters_counts_and_limits(store: RunStore) -> None:
     store.end_run("a", 10.0)
     runs = store.list_runs()
     assert [r.run_id for r in runs] == ["b", "c", "a"]
-    assert runs[2] == RunSummary("a", 1.0, 10.0, "one.ipynb", 3, 1, "k1")
+    assert runs[2] == RunSummary("a", 1.0, 10.0, "one.ipynb", 3, 1, "k1", RunState("ended"))
     assert [r.run_id for r in store.list_runs("one.ipynb")] == ["c", "a"]
     assert store.list_runs("none.ipynb") == []
     assert [r.run_id for r in store.list_runs(limit=2)] == ["b", "c"]
@@ -362,7 +363,9 @@ def test_run_record_document(store: RunStore) -> None:
         "environment",
         "executions",
         "files",
+        "state",
     }
+    assert doc["state"] == {"status": "ended", "running": None}
     assert doc["files"] == []
     assert doc["run_id"] == "r1" and doc["ended_at"] == 9999.0
     assert doc["notebook"] == {"path": "nb.ipynb", "content_hash": "nbh"}

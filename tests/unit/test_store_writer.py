@@ -67,6 +67,8 @@ def test_writes_everything_in_order_and_reports_status(path: Path) -> None:
             "dropped": 0,
             "last_error": None,
             "running": True,
+            "committed_inline": 0,
+            "degraded": None,
         }
     finally:
         assert w.close(10)
