@@ -202,6 +202,11 @@ class RunStore:
         finally:
             self._lock.release()
 
+    def set_autocheckpoint(self, pages: int) -> None:
+        """SQLite's automatic WAL checkpoint threshold for this connection (0: off)."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             # If even ROLLBACK fails the connection is unusable; the caller's error says why.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
 import time
 import weakref
@@ -46,6 +47,18 @@ from .problems import StoreProblem, classify
 from .sqlite import RunStore, StoreBusy
 
 _log = logging.getLogger("jupyter_ext.store")
+
+CHECKPOINT_EVERY = 256
+"""Operations committed between two WAL checkpoints run by the writer thread.
+
+SQLite checkpoints automatically inside the commit that crosses 1,000 pages of WAL, which
+would now be a commit on the cell's path: copying megabytes back into the database and
+syncing them there would stall one cell in a few hundred.  The writer's connection turns
+that off and checkpoints on its own thread instead, through a connection of its own so
+that the cell's commits never wait for it (a passive checkpoint takes no write lock)."""
+
+_CHECKPOINT_RETRY_S = 0.05
+"""When commits outpace a checkpoint, it is tried again this long after the last try."""
 
 ProblemCallback = Callable[[str], None]
 
@@ -72,6 +85,8 @@ class WriterStatus(TypedDict):
     """Operations committed on the caller's thread by :meth:`BackgroundWriter.commit_now`."""
     degraded: str | None
     """Why the last :meth:`BackgroundWriter.commit_now` had to queue instead, or None."""
+    checkpoints: int
+    """WAL checkpoints the writer thread completed (see ``CHECKPOINT_EVERY``)."""
 
 
 @dataclass(slots=True)
@@ -143,6 +158,10 @@ class BackgroundWriter:
         self._committed_inline = 0
         self._degraded: str | None = None
         self._degraded_told: set[str] = set()
+        self._since_checkpoint = 0
+        self._checkpoint_due = False
+        self._checkpoints = 0
+        self._checkpoint_retry_at: float | None = None
 
         # Writer-thread state.
         self._store: RunStore | None = None
@@ -238,8 +257,16 @@ class BackgroundWriter:
             self._written += len(batch)
             self._committed_inline += len(batch)
             self._degraded = None
+            self._count_for_checkpoint(len(batch))
             self._cond.notify_all()
         return True
+
+    def _count_for_checkpoint(self, written: int) -> None:
+        """Called with the lock held after a commit."""
+        self._since_checkpoint += written
+        if self._since_checkpoint >= CHECKPOINT_EVERY:
+            self._since_checkpoint = 0
+            self._checkpoint_due = True
 
     def _degrade(self, kind: str, message: str) -> bool:
         with self._cond:
@@ -249,6 +276,11 @@ class BackgroundWriter:
         if first:
             self._notify(message)
         return False
+
+    def wait_checkpoints(self, count: int, timeout: float) -> bool:
+        """Wait until the writer thread has completed ``count`` WAL checkpoints."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._checkpoints >= count, timeout)
 
     def begin_run(self, run: RunInfo) -> bool:
         return self.submit(BeginRun(run))
@@ -348,6 +380,7 @@ class BackgroundWriter:
                 running=not self._stopped,
                 committed_inline=self._committed_inline,
                 degraded=self._degraded,
+                checkpoints=self._checkpoints,
             )
 
     # -- the writer thread -------------------------------------------------------------
@@ -359,6 +392,9 @@ class BackgroundWriter:
                 batch = self._next_batch()
                 if batch is None:
                     break
+                if not batch:
+                    self._checkpoint()
+                    continue
                 attempt = self._write(batch)
                 self._settle(batch, attempt)
         except BaseException as exc:  # pragma: no cover - a bug; never kill silently
@@ -395,6 +431,15 @@ class BackgroundWriter:
                     if self._retry_at is None or self._wake or now >= self._retry_at:
                         break
                     self._cond.wait(self._retry_at - now)
+                elif self._checkpoint_due:
+                    self._checkpoint_due = False
+                    return []
+                elif self._checkpoint_retry_at is not None:
+                    wait = self._checkpoint_retry_at - time.monotonic()
+                    if wait <= 0:
+                        self._checkpoint_retry_at = None
+                        return []
+                    self._cond.wait(wait)
                 else:
                     self._idle = True
                     self._cond.wait()
@@ -410,10 +455,37 @@ class BackgroundWriter:
             self._drop_store()  # deleted or replaced under us: write where users look
         if self._store is None:
             store = self._factory()
+            if store.journal_mode == "wal":
+                store.set_autocheckpoint(0)  # see CHECKPOINT_EVERY
             self._store = store
             with self._cond:
                 self._journal_mode = store.journal_mode
         return self._store
+
+    def _checkpoint(self) -> None:
+        """A passive WAL checkpoint on a connection of its own (see CHECKPOINT_EVERY)."""
+        if self._journal_mode != "wal":
+            return
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=0, isolation_level=None)
+            try:
+                # Frames committed meanwhile are caught up on the next pass; the WAL
+                # starts over at the next commit once every frame is back in the file.
+                for _ in range(3):
+                    _busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if frames == done:
+                        with self._cond:
+                            self._checkpoints += 1
+                            self._checkpoint_retry_at = None
+                            self._cond.notify_all()
+                        return
+                # Commits keep coming: try again when they pause.
+                with self._cond:
+                    self._checkpoint_retry_at = time.monotonic() + _CHECKPOINT_RETRY_S
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            _log.debug("checkpoint skipped", exc_info=True)
 
     def _drop_store(self) -> None:
         store, self._store = self._store, None
@@ -466,6 +538,7 @@ class BackgroundWriter:
             self._written += attempt.written
             self._dropped += len(bad)
             self._processed += attempt.done
+            self._count_for_checkpoint(attempt.written)
             if attempt.problem is None:
                 self._retry_at = None
                 self._backoff = self._retry_initial

@@ -25,21 +25,29 @@ from tests.integration.kernels import Kernel
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
 SECONDS = float(os.environ.get("JX_RELIABILITY_SECONDS", "60"))
+BUSY_NOTICE = "another kernel holds its lock"
 
 
 def drive(kernel: Kernel, name: str, until: float, done: list[str], failures: list[str]) -> None:
     """Execute cells until ``until``; append the cell id of each one that completed."""
-    i = 0
+    i = told = 0
     try:
         while time.monotonic() < until:
             i += 1
             cell_id = f"{name}-{i}"
             code = f"data_{i % 13} = [{i}] * {(i * 37) % 2000}\ntotal = sum(data_{i % 13})"
             execution = kernel.execute(code, cell_id=cell_id, timeout=120)
-            if not execution.ok or execution.stderr.strip():
+            # When the other kernels hold the lock past the bound of the cell's own
+            # commit, the record goes to the background writer and the user is told
+            # once; anything else on stderr is a failure.
+            told += execution.stderr.count(BUSY_NOTICE)
+            other = [line for line in execution.stderr.splitlines() if BUSY_NOTICE not in line]
+            if not execution.ok or "".join(other).strip():
                 failures.append(f"{cell_id}: {execution.reply} {execution.stderr!r}")
                 return
             done.append(cell_id)
+        if told > 1:
+            failures.append(f"{name}: told {told} times that the store is busy; once is enough")
     except Exception as exc:  # reported by the test, not lost in a thread
         failures.append(f"{name}: {type(exc).__name__}: {exc}")
 

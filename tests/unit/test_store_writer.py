@@ -69,6 +69,7 @@ def test_writes_everything_in_order_and_reports_status(path: Path) -> None:
             "running": True,
             "committed_inline": 0,
             "degraded": None,
+            "checkpoints": 0,
         }
     finally:
         assert w.close(10)
