@@ -19,6 +19,20 @@ def _names(names: list[str], limit: int = 4) -> str:
     return shown + (f" +{len(names) - limit}" if len(names) > limit else "")
 
 
+def _pending(pending: Any) -> str:
+    """What a record stored before the kernel died does not know (see ``Pending``)."""
+    if not isinstance(pending, dict):
+        return ""
+    parts = []
+    if pending.get("digests"):
+        parts.append(f"digest of {_names(pending['digests'])}")
+    if pending.get("mutated"):
+        parts.append("changes in place")
+    if pending.get("files"):
+        parts.append(f"digest of {len(pending['files'])} file(s)")
+    return f"  [not known: {'; '.join(parts)}]" if parts else ""
+
+
 def _duration(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.1f} ms"
@@ -116,6 +130,7 @@ def run_summary(record: dict[str, Any], store: str | None = None) -> str:
             f"{_names(e.get('reads') or [])} / {_names(e.get('writes') or [])}"
             f" / {_names(e.get('mutated') or [])}"
         )
+        flow += _pending(e.get("pending"))
         status = e.get("status") or "?"
         if status == "error" and e.get("error_type"):
             status = e["error_type"][:6]

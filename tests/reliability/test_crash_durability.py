@@ -148,6 +148,9 @@ def test_every_finished_cell_survives_the_death_of_the_kernel(
     assert all(r.status == "ok" for r in records)
     for i, record in enumerate(records):
         _assert_known_or_pending(record, written={f"v{i}"} if workload == "40-fast" else set())
+        if workload == "5-slow":
+            # Held back, the worker never digested the arrays: stored as pending.
+            assert record.pending is not None and record.pending.digests == (f"big{i}",)
     assert summary is not None and summary.ended_at is None
     assert summary.state.status == "killed"
     if during_cell:
@@ -160,6 +163,8 @@ def test_every_finished_cell_survives_the_death_of_the_kernel(
 
     shown = jupyter_ext("show", RUN_ID, cwd=tmp_path, store=store)
     assert shown.returncode == 0, shown.stderr
+    if workload == "5-slow":
+        assert "[not known: digest of big0" in shown.stdout
     if during_cell:
         assert f"killed during cell [{count + 1}] (id killer)" in shown.stdout
     else:
@@ -178,3 +183,27 @@ def _assert_known_or_pending(record: ExecutionRecord, written: set[str]) -> None
         else:
             assert var.digest is not None or var.opaque is not None or var.deleted
     assert written <= set(record.writes)
+
+
+def test_pending_digests_are_filled_in_once_the_worker_has_them(tmp_path: Path) -> None:
+    """The provisional rows of big values become complete rows: pending is never final
+    for a kernel that lives."""
+    store = tmp_path / "runs.sqlite"
+    kernel = Kernel(extension=True, store=store, cwd=tmp_path, env={"JUPYTER_EXT_RUN_ID": RUN_ID})
+    try:
+        replies = _run_cells(kernel, [(WORKLOADS["5-slow"][1](i), f"c{i}") for i in range(3)])
+        assert [r["status"] for r in replies] == ["ok"] * 3
+        flushed = kernel.execute(
+            "from jupyter_ext.capture import extension\nprint(extension.flush(get_ipython(), 60))"
+        )
+        assert flushed.stdout.strip() == "True", flushed.stderr
+    finally:
+        kernel.shutdown()
+    with RunStore(store, create=False) as runs:
+        records = runs.executions(RUN_ID)
+    big = [r for r in records if r.cell_id in ("c0", "c1", "c2")]
+    assert len(big) == 3
+    for i, record in enumerate(big):
+        assert record.pending is None
+        digests = {v.name: v.digest for v in record.variables}
+        assert digests[f"big{i}"] is not None and digests[f"small{i}"] is not None
