@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from jupyter_ext.capture.redaction import (
+from jupyter_ext.core.redaction import (
     REDACTED,
     looks_secret_name,
     looks_secret_value,
