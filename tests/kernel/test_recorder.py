@@ -317,8 +317,13 @@ def test_sources_are_stored_with_secrets_redacted_and_hashed_like_the_checker(
     assert b"canary" not in store_bytes
 
 
-def test_redaction_can_be_switched_off(plain_shell: object, tmp_path: Path) -> None:
+def test_redaction_can_be_switched_off_and_the_store_scrubbed_later(
+    plain_shell: object, tmp_path: Path
+) -> None:
     from IPython.core.interactiveshell import InteractiveShell
+
+    from jupyter_ext.store.scrub import scrub_store
+    from jupyter_ext.store.sqlite import RunStore
 
     assert isinstance(plain_shell, InteractiveShell)
     plain_shell.config.JupyterExt.redact_sources = False
@@ -328,3 +333,13 @@ def test_redaction_can_be_switched_off(plain_shell: object, tmp_path: Path) -> N
     (record,) = session.records()
     assert record.source == SECRET_CELL, "redact_sources = False keeps the source verbatim"
     assert record.source_hash == source_hash(SECRET_CELL), "the hash is redacted regardless"
+    extension.unload(plain_shell)
+
+    result = scrub_store(session.store)
+    assert (result.executions, result.changed, result.compacted) == (1, 1, True)
+    with RunStore(session.store) as store:
+        (scrubbed,) = store.executions(record.run_id)
+    assert scrubbed.source.count("<redacted>") == 3 and "canary" not in scrubbed.source
+    assert scrubbed.source_hash == record.source_hash
+    store_bytes = b"".join(p.read_bytes() for p in session.store.parent.glob("runs.sqlite*"))
+    assert b"canary" not in store_bytes

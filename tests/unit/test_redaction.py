@@ -15,12 +15,14 @@ import random
 import string
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_ext.core.ids import source_hash
+from jupyter_ext.core.records import ExecutionRecord, RunInfo
 from jupyter_ext.core.redaction import (
     REDACTED,
     looks_secret_binding,
@@ -36,6 +38,8 @@ from jupyter_ext.core.source_redaction import (
     redact_source,
     redacted_lines,
 )
+from jupyter_ext.store.scrub import scrub_store
+from jupyter_ext.store.sqlite import RunStore
 
 SECRET_NAMES = [
     "API_KEY",
@@ -648,6 +652,91 @@ def test_fuzzed_sources_redact_idempotently_and_stay_parseable(parts: list[str])
     assert source_hash(once) == source_hash(source)
     if _parses(source):
         assert _parses(once), (source, once)
+
+
+# -- scrubbing a store written before redaction ----------------------------------------
+
+
+def _old_store(path: Path, sources: list[str]) -> None:
+    """A store as earlier versions (or ``redact_sources = False``) wrote it: sources
+    verbatim, hashed without redaction."""
+    with RunStore(path) as store:
+        store.begin_run(RunInfo(run_id="old", started_at=1000.0))
+        for seq, source in enumerate(sources, start=1):
+            store.add_execution(
+                ExecutionRecord(
+                    run_id="old",
+                    seq=seq,
+                    cell_id=f"c{seq}",
+                    execution_count=seq,
+                    source_hash=_old_hash(source),
+                    source=source,
+                    started_at=1000.0 + seq,
+                    duration=0.1,
+                    status="ok",
+                )
+            )
+
+
+def _store_bytes(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+def test_scrub_redacts_an_old_store_in_place_and_leaves_no_old_page(tmp_path: Path) -> None:
+    canary = "canary" + "".join(random.choices(string.ascii_lowercase, k=12)) + "7"
+    sources = [
+        "import pandas as pd",
+        f"password = '{canary}'",
+        "df = pd.DataFrame({'a': [1, 2]})",
+        f"conn = 'postgresql://analyst:{canary}x@db/prod'",
+        f"!curl https://user:{canary}y@host/x",
+        f"token = '{canary}z'\n" + "# padding\n" * 600,  # spills onto overflow pages
+        # a key big enough to fill overflow pages, which redaction frees
+        f'pem = """{PEM_LINES[0]}\n' + f"{canary}AbCd\n" * 500 + f'{PEM_LINES[2]}"""',
+    ] * 40
+    path = tmp_path / "runs.sqlite"
+    _old_store(path, sources)
+    assert canary.encode() in _store_bytes(path)
+
+    dry = scrub_store(path, dry_run=True)
+    assert (dry.executions, dry.changed, dry.dry_run) == (280, 200, True)
+    assert canary.encode() in _store_bytes(path), "a dry run must not change the store"
+
+    seen: list[tuple[int, int]] = []
+    # Another process (a kernel) has the store open: closing the scrub's connection does
+    # not fold the log into the file, so the scrub must do it itself.
+    with RunStore(path) as kernel:
+        result = scrub_store(path, progress=lambda done, total: seen.append((done, total)))
+        assert canary.encode() not in _store_bytes(path)
+        assert kernel.integrity_check() == "ok"
+    assert (result.executions, result.changed, result.compacted) == (280, 200, True)
+    assert seen[-1] == (280, 280)
+    assert canary.encode() not in _store_bytes(path)
+    with RunStore(path) as store:
+        records = store.executions("old")
+        assert store.integrity_check() == "ok"
+    assert [r.source for r in records[:5]] == [redact_source(s) for s in sources[:5]]
+    assert records[1].source == f"password = '{REDACTED}'"
+    # Hashes now agree with what the recorder and the checker compute; a cell without
+    # a secret keeps the hash it had.
+    assert [r.source_hash for r in records[:5]] == [source_hash(s) for s in sources[:5]]
+    assert records[0].source_hash == _old_hash(sources[0])
+    assert scrub_store(path).changed == 0, "scrubbing twice changes nothing"
+
+
+def test_store_scrub_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jupyter_ext.cli.main import main
+
+    path = tmp_path / "runs.sqlite"
+    _old_store(path, ["x = 1", "api_key = 'abc123'"])
+    assert main(["store", "scrub", "--dry-run", "--store", str(path)]) == 0
+    assert "dry run: 1 of 2 executions" in capsys.readouterr().out
+    assert main(["store", "scrub", "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "redacted 1 of 2 executions" in out and "rebuilt" in out
+    assert b"abc123" not in _store_bytes(path)
+    assert main(["store", "scrub", "--store", str(tmp_path / "missing.sqlite")]) == 2
+    assert "no run store" in capsys.readouterr().err
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
