@@ -633,15 +633,20 @@ def _redact_fully(source: str, once: Callable[[str], str] = _redact_once) -> str
     return current
 
 
-@lru_cache(maxsize=2048)
 def redact_source(source: str) -> str:
     """``source`` with every secret it visibly holds replaced by ``<redacted>``.
 
-    See the module's documentation for the rules.  Cached by source: the recorder asks
-    for a cell's stored source and its hash, the static checker for each cell's hash.
+    See the module's documentation for the rules.  The prefilter runs first (it costs
+    less than a cache lookup would); the full pass is cached by source: the recorder
+    asks for a cell's stored source and its hash, the static checker for the hash.
     """
     if _PREFILTER.search(source.lower()) is None:
         return source
+    return _redact_cached(source)
+
+
+@lru_cache(maxsize=2048)
+def _redact_cached(source: str) -> str:
     return _redact_fully(source)
 
 
