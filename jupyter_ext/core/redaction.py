@@ -118,7 +118,7 @@ _NON_SECRET_HEADS = frozenset({
     "trigger", "warning", "warnings", "error", "errors", "script", "query", "sql", "text",
     "doc", "docs", "description", "desc", "note", "notes", "comment", "schema", "example",
     "sample", "demo", "preview", "separator", "delimiter", "marker", "markers", "tag",
-    "tags", "headers", "agent", "agents", "messages",
+    "tags", "headers", "messages",
 })
 # Words before "key"/"token" that make an ordinary key or token: primary_key, sort_key,
 # pad_token, eos_token (tokenizers' special tokens), public_key, s3 object keys.
