@@ -162,9 +162,11 @@ def load() -> str:
 def fresh_caches() -> None:
     from jupyter_ext.analysis.names import _analyse_cached
     from jupyter_ext.bridge.static_code import code_facts
+    from jupyter_ext.core.source_redaction import _redact_cached
 
     code_facts.cache_clear()
     _analyse_cached.cache_clear()
+    _redact_cached.cache_clear()
 
 
 def compare_pynblint(

@@ -30,7 +30,14 @@ a rebinding to an equal value is still the binding that recreates the value.
 Records are the recorder's, so the slice is as good as they are; where the recorder
 could not see everything (``exec``, ``globals()``, ``%run``, star imports), where an
 execution in the slice failed, or where a name was defined before recording started,
-:attr:`GatherResult.notes` says so instead of pretending.  Everything here is pure
+:attr:`GatherResult.notes` says so instead of pretending.
+
+Recorded sources have their secrets redacted (``api_key = '<redacted>'``), which would
+recreate the wrong value.  Where the caller knows the source that really ran (in a
+kernel: IPython's input history, by execution count) and it hashes to the record's
+``source_hash``, that source is used; otherwise the step keeps the redacted source and
+says which of its lines were redacted (:attr:`GatherStep.redacted_lines`, a note, a
+comment above the step in a script) so nobody runs it unawares.  Everything here is pure
 except :func:`write_gathered`; ``nbformat`` and IPython are imported only when a
 notebook or a script is produced, so importing this module in a kernel stays cheap.
 """
@@ -39,20 +46,26 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..core.ids import source_hash
 from ..core.records import ExecutionRecord, Status
+from ..core.source_redaction import REDACTED, redacted_lines
 from .horizon import Horizon
 
 if TYPE_CHECKING:
     import nbformat
 
-__all__ = ["GatherError", "GatherResult", "GatherStep", "gather", "write_gathered"]
+__all__ = ["GatherError", "GatherResult", "GatherStep", "LiveSource", "gather", "write_gathered"]
 
 _Event = Literal["write", "mutate", "maybe", "delete"]
+
+LiveSource = Callable[[ExecutionRecord], str | None]
+"""The source that really ran for a record (None when unknown); used only when its
+``source_hash`` matches the record's."""
 
 
 class GatherError(ValueError):
@@ -74,6 +87,9 @@ class GatherStep:
     """``"error"`` when this execution raised in the original run: it stays in the slice
     because what it did before the error is part of the value."""
     error_type: str | None = None
+    redacted_lines: tuple[int, ...] = ()
+    """1-based lines of :attr:`source` where a secret was replaced by ``<redacted>``:
+    the step does not recreate the value until the secret is put back."""
 
     @property
     def label(self) -> str:
@@ -109,6 +125,11 @@ class GatherResult:
             code, translated = _python_code(step.source)
             needs_ipython = needs_ipython or translated
             where = f" cell {step.cell_id}" if step.cell_id else ""
+            if step.redacted_lines:
+                where += (
+                    f"\n# jupyter-ext: {_lines_phrase(step.redacted_lines)} below had a secret "
+                    f"replaced by {REDACTED}: put it back before running"
+                )
             if step.status == "error":
                 # Run through exec() so that the error is reported and the script goes
                 # on; at module level exec() runs in the script's own globals.
@@ -166,6 +187,8 @@ class GatherResult:
                     "produces": list(step.produces),
                 }
             }
+            if step.redacted_lines:
+                cell.metadata["jupyter_ext"]["redacted_lines"] = list(step.redacted_lines)
             if step.status == "error":
                 cell.metadata["tags"] = ["raises-exception"]
             cells.append(cell)
@@ -184,9 +207,15 @@ class GatherResult:
 
 
 def gather(
-    records: Sequence[ExecutionRecord], name: str, horizon: Horizon | None = None
+    records: Sequence[ExecutionRecord],
+    name: str,
+    horizon: Horizon | None = None,
+    live_source: LiveSource | None = None,
 ) -> GatherResult:
     """The backward slice of ``name``'s current value over the records of one run.
+
+    ``live_source``: the source that really ran for a record, if the caller has it; a
+    step whose recorded source was redacted uses it when its hash matches the record's.
 
     ``horizon``: the records are a kernel's latest executions (every one from
     ``horizon.seq`` on) plus some older ones; a slice that needs anything before
@@ -262,21 +291,31 @@ def gather(
         for n, r in sorted(missing.items())
     ]
     notes.extend(dict.fromkeys(gone))  # de-duplicated, first occurrence first
-    steps = tuple(
-        GatherStep(
-            seq=ordered[i].seq,
-            cell_id=ordered[i].cell_id,
-            execution_count=ordered[i].execution_count,
-            source=ordered[i].source,
-            produces=tuple(sorted(produces[i])),
-            status=ordered[i].status,
-            error_type=ordered[i].error_type,
+    steps = []
+    for i in kept:
+        source, redacted = _source_of(ordered[i], live_source)
+        if redacted:
+            notes.append(
+                f"{_record_label(ordered[i])}: {_lines_phrase(redacted)} of the recorded "
+                f"source had a secret replaced by {REDACTED} (the source that ran is not "
+                "available): put it back, or read it from the environment, before running "
+                "the gathered code"
+            )
+        steps.append(
+            GatherStep(
+                seq=ordered[i].seq,
+                cell_id=ordered[i].cell_id,
+                execution_count=ordered[i].execution_count,
+                source=source,
+                produces=tuple(sorted(produces[i])),
+                status=ordered[i].status,
+                error_type=ordered[i].error_type,
+                redacted_lines=redacted,
+            )
         )
-        for i in kept
-    )
     return GatherResult(
         name=name,
-        steps=steps,
+        steps=tuple(steps),
         notes=tuple(notes),
         run_id=ordered[0].run_id if ordered else None,
     )
@@ -386,6 +425,28 @@ def _step_notes(
                 "case it changed it in place"
             )
     return notes
+
+
+def _source_of(
+    record: ExecutionRecord, live_source: LiveSource | None
+) -> tuple[str, tuple[int, ...]]:
+    """The source to replay for ``record`` and the lines of it still redacted."""
+    if REDACTED not in record.source:
+        return record.source, ()
+    if live_source is not None:
+        try:
+            live = live_source(record)
+        except Exception:  # a history lookup must not cost the recipe
+            live = None
+        if isinstance(live, str) and source_hash(live) == record.source_hash:
+            return live, ()
+    return record.source, redacted_lines(record.source)
+
+
+def _lines_phrase(lines: Sequence[int]) -> str:
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    return "lines " + ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
 
 
 def _label(execution_count: int | None, seq: int) -> str:

@@ -37,7 +37,7 @@ from functools import lru_cache
 from ..analysis.names import CellNames, analyse
 from ..analysis.names.parsing import parse_quietly
 from ..analysis.names.visitor import Analyser
-from ..core.ids import source_hash
+from ..core.ids import source_hash, text_hash
 
 __all__ = ["CodeFacts", "code_facts", "python_code"]
 
@@ -194,7 +194,7 @@ def _digests(
         return ()
     risky = names.mutation_candidates | names.deletes
     return tuple(
-        (name, "static:" + source_hash(value))
+        (name, "static:" + text_hash(value))
         for name, value in sorted(out.items())
         if bound.get(name) == 1 and name not in risky and name in names.writes
     )

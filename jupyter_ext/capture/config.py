@@ -13,6 +13,8 @@ import os
 from traitlets import Bool, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
+from ..core.source_redaction import redact_source
+
 
 class JupyterExt(Configurable):
     """Settings of the ``jupyter_ext`` IPython extension."""
@@ -86,6 +88,18 @@ class JupyterExt(Configurable):
         "history, the Python installation, system directories and plotting libraries' "
         "font caches are always left out).",
     ).tag(config=True)
+
+    redact_sources = Bool(
+        True,
+        help="Store cell sources with their secrets replaced by '<redacted>' (string "
+        "literals bound to names such as api_key or password, credentials in URLs, "
+        "known key formats, passwords on shell lines). False keeps sources verbatim; "
+        "the stored source hash is computed over the redacted source either way.",
+    ).tag(config=True)
+
+    def stored_source(self, raw: str) -> str:
+        """What the run store keeps of a cell's source: redacted unless configured off."""
+        return redact_source(raw) if self.redact_sources else raw
 
 
 MIN_HISTORY_LIMIT = 100

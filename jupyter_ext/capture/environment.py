@@ -28,8 +28,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..core.redaction import REDACTED, looks_secret_value, redact
 from .gitinfo import git_info
-from .redaction import REDACTED, looks_secret_value, redact
 
 __all__ = [
     "ALLOWED_ENV_VARS",
@@ -63,7 +63,7 @@ change what a notebook computes, and which environment it ran in.  Variables tha
 carry credentials (``*_URL``, ``*_TOKEN``, ``*_KEY``) or personal data (``PATH``,
 ``HOME``, ``USER``) are not on it.  ``PYTHONPATH`` is: it holds paths, not secrets, and
 it changes which code is imported.  Every value is still checked by
-:func:`~jupyter_ext.capture.redaction.looks_secret_value` before it is recorded."""
+:func:`~jupyter_ext.core.redaction.looks_secret_value` before it is recorded."""
 
 
 def allowed_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .redaction import strip_url_credentials
+from ..core.redaction import strip_url_credentials
 
 __all__ = ["GIT_TIMEOUT", "git_info"]
 

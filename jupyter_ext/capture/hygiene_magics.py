@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..analysis.hygiene_report import hygiene_text
+from ..core.records import ExecutionRecord
 from . import extension
 from .magics import MagicParser, register_line_magic
 
@@ -58,6 +60,23 @@ def _gather_parser() -> MagicParser:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
     return parser
+
+
+def _history_source(shell: Any) -> Callable[[ExecutionRecord], str | None]:
+    """The source IPython's history holds for a record's execution count: what really
+    ran, secrets included, where the store keeps it redacted (``%gather`` compares its
+    hash with the record's before using it)."""
+
+    def source(record: ExecutionRecord) -> str | None:
+        count = record.execution_count
+        history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+        if not isinstance(count, int) or not isinstance(history, list):
+            return None
+        if 0 < count < len(history) and isinstance(history[count], str):
+            return str(history[count])
+        return None
+
+    return source
 
 
 def register_hygiene_magics(shell: Any) -> None:
@@ -108,7 +127,7 @@ def register_hygiene_magics(shell: Any) -> None:
             live = recorder.live
             with live.locked():
                 records, horizon = live.records(), live.horizon()
-            result = gather(records, args.name, horizon)
+            result = gather(records, args.name, horizon, _history_source(shell))
             written = write_gathered(result, args.output) if args.output else None
         except (GatherError, OSError) as exc:
             print(f"%gather: {exc}")
@@ -123,6 +142,7 @@ def register_hygiene_magics(shell: Any) -> None:
                         "execution_count": s.execution_count,
                         "source": s.source,
                         "produces": list(s.produces),
+                        "redacted_lines": list(s.redacted_lines),
                     }
                     for s in result.steps
                 ],

@@ -313,7 +313,7 @@ class Recorder:
             seq=self.seq,
             cell_id=pending.cell_id,
             execution_count=count if count is not None else pending.execution_count,
-            source=pending.raw,
+            source=self.settings.stored_source(pending.raw),
             source_hash=source_hash(pending.raw),
             started_at=pending.started_at,
             duration=duration,

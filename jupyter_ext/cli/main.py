@@ -25,6 +25,7 @@ from . import (
     pipeline_commands,
     repro_commands,
     run_commands,
+    store_commands,
     sweep_command,
 )
 from .common import EXIT_FAILED, EXIT_USAGE, UsageError
@@ -33,6 +34,7 @@ COMMAND_MODULES = (
     run_commands,
     repro_commands,
     history_commands,
+    store_commands,
     file_command,
     check_command,
     sweep_command,

@@ -220,3 +220,42 @@ def test_a_reconnecting_frontend_starts_its_snapshots_again(lab: Lab) -> None:
     lab.kernel.send_comm(second, snapshot(1, ("b", "b = a"), ("a", "a = 1")))
     state = lab.kernel.wait_comm(second, lambda d: d.get("notebook_seq") == 1)
     assert state["type"] == "state"
+
+
+def test_a_cell_holding_a_secret_is_not_edited_until_its_code_changes(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """The frontend sends sources as typed; the store keeps them redacted. The kernel
+    compares the two the same way, so a secret alone never makes a cell look edited."""
+    from jupyter_ext.core.ids import source_hash
+    from jupyter_ext.store.sqlite import RunStore
+
+    secret = (
+        "password = 'hunter2'\n"
+        "conn = 'postgresql://analyst:s3cret@db.internal/prod'\n"
+        "!echo --token=abc123"
+    )
+    cells = (("creds", secret), ("use", "n = len(password) + len(conn)"))
+    lab.set_notebook(*cells)
+    lab.state(lambda s: s["notebook_seq"] == 1)
+    for cell in ("creds", "use"):
+        lab.run(cell)
+    assert lab.state(ran("use"))["warnings"] == []
+    lab.set_notebook(*cells)  # a new snapshot, same sources
+    again = lab.state(lambda s: s["notebook_seq"] == 2)
+    assert kinds(again) == set()
+    assert again["cells"]["creds"]["kinds"] == []
+
+    lab.set_notebook(("creds", secret + "\nport = 5432"), cells[1])  # a real edit
+    edited = lab.state(lambda s: s["notebook_seq"] == 3)
+    assert ("edited", "creds", ()) in kinds(edited)
+
+    flushed = lab.kernel.execute(
+        "from jupyter_ext.capture import extension\nprint(extension.flush(get_ipython(), 30))"
+    )
+    assert flushed.stdout.strip() == "True"
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        (run,) = store.list_runs()
+        stored = store.executions(run.run_id)[0]
+    assert "hunter2" not in stored.source and "s3cret" not in stored.source
+    assert stored.source_hash == source_hash(secret)

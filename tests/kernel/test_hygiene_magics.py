@@ -121,3 +121,25 @@ def test_hygiene_says_which_cells_it_cannot_judge(
     text = _out(capsys)
     assert "undefined_in_order" not in text
     assert "cannot judge" in text and "cell after" in text
+
+
+def test_gather_replays_the_secret_it_ran_from_the_history(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.run("token = 'tok-123456'", cell_id="a")
+    session.run("header = {'Authorization': 'Bearer ' + token}", cell_id="b")
+    assert session.records()[0].source == "token = '<redacted>'"
+    _out(capsys)
+    session.run("%gather header --json")
+    payload = json.loads(_out(capsys))
+    sources = [s["source"] for s in payload["steps"]]
+    assert sources == ["token = 'tok-123456'", "header = {'Authorization': 'Bearer ' + token}"]
+    assert [s["redacted_lines"] for s in payload["steps"]] == [[], []]
+    assert not any("redacted" in note for note in payload["notes"])
+
+    # Where the history no longer holds what ran, the recipe says which line is missing.
+    session.shell.history_manager.input_hist_raw[1] = "token = 'tok-123456'  # changed"
+    session.run("%gather header")
+    script = _out(capsys)
+    assert "token = '<redacted>'" in script
+    assert "line 1 below had a secret replaced by <redacted>" in script

@@ -286,3 +286,60 @@ def test_large_namespaces_still_catch_invisible_writes(plain_shell: object, tmp_
     assert "n5" in records[6].writes
     assert "n6" in records[8].writes
     assert session.recorder.settings.full_sweep_max_names == 5
+
+
+SECRET_CELL = (
+    "password = 'hunter2-canary'\n"
+    "conn = 'postgresql://analyst:canary-pw@db.internal/prod'\n"
+    "!echo https://analyst:canary-shell@host.invalid/x"
+)
+
+
+def test_sources_are_stored_with_secrets_redacted_and_hashed_like_the_checker(
+    session: Session,
+) -> None:
+    from jupyter_ext.bridge.static_code import code_facts
+
+    session.run(SECRET_CELL, cell_id="secret")
+    session.run("n = len(password)", cell_id="use")
+    first, second = session.records()
+    assert first.source == (
+        "password = '<redacted>'\n"
+        "conn = 'postgresql://analyst:<redacted>@db.internal/prod'\n"
+        "!echo https://analyst:<redacted>@host.invalid/x"
+    )
+    assert "canary" not in first.source
+    # The checker, the live rules and the stored source all hash to the recorded hash.
+    assert first.source_hash == code_facts(SECRET_CELL).source_hash
+    assert first.source_hash == source_hash(first.source) == source_hash(SECRET_CELL)
+    assert second.source == "n = len(password)"
+    store_bytes = b"".join(p.read_bytes() for p in session.store.parent.glob("runs.sqlite*"))
+    assert b"canary" not in store_bytes
+
+
+def test_redaction_can_be_switched_off_and_the_store_scrubbed_later(
+    plain_shell: object, tmp_path: Path
+) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from jupyter_ext.store.scrub import scrub_store
+    from jupyter_ext.store.sqlite import RunStore
+
+    assert isinstance(plain_shell, InteractiveShell)
+    plain_shell.config.JupyterExt.redact_sources = False
+    plain_shell.run_cell("%load_ext jupyter_ext")
+    session = Session(plain_shell, tmp_path / "runs.sqlite")
+    session.run(SECRET_CELL, cell_id="secret")
+    (record,) = session.records()
+    assert record.source == SECRET_CELL, "redact_sources = False keeps the source verbatim"
+    assert record.source_hash == source_hash(SECRET_CELL), "the hash is redacted regardless"
+    extension.unload(plain_shell)
+
+    result = scrub_store(session.store)
+    assert (result.executions, result.changed, result.compacted) == (1, 1, True)
+    with RunStore(session.store) as store:
+        (scrubbed,) = store.executions(record.run_id)
+    assert scrubbed.source.count("<redacted>") == 3 and "canary" not in scrubbed.source
+    assert scrubbed.source_hash == record.source_hash
+    store_bytes = b"".join(p.read_bytes() for p in session.store.parent.glob("runs.sqlite*"))
+    assert b"canary" not in store_bytes

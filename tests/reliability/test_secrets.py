@@ -1,4 +1,5 @@
-"""Secrets planted in the environment never reach anything jupyter-ext writes or sends.
+"""Secrets planted in the environment or typed into cells never reach anything
+jupyter-ext writes or sends.
 
 Canary values are planted where real credentials live: environment variables with
 secret-looking names (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``MY_API_KEY``, a
@@ -11,6 +12,12 @@ credentials. A notebook then reads them into variables (as user code does), thro
 is scanned: the SQLite store with its WAL and shared memory, the output notebook, the
 run record, ``runs``/``show`` output, the MLflow run it is exported to (database and
 artifacts), every comm message, ``%track``/``%hygiene``/``%lineage`` output. Leaks: 0.
+
+Further canaries are typed into the cells themselves (``api_key = '...'``,
+``password = '...'``, a password in a connection URL, each known key shape, a PEM
+private key and a ``!curl https://user:...@host`` line). The notebook's own cells hold
+them, of course, so notebooks are scanned with their cell sources left out: everything
+else (their ``metadata.jupyter_ext`` included) must be free of them.
 A positive control proves the scanner finds a canary where one is.
 """
 
@@ -74,6 +81,55 @@ NOTEBOOK_CELLS = [
 
 def notebook_cells(canaries: dict[str, str]) -> list[str]:
     return [f"CANARY_NAMES = {sorted(canaries)!r}", *NOTEBOOK_CELLS]
+
+
+def make_source_canaries() -> dict[str, str]:
+    """Secrets a user types into cells: one per form the redactor knows."""
+    tag = uuid.uuid4().hex[:12]
+    urlsafe = string.ascii_letters + string.digits + "_-"
+    return {
+        "api_key literal": f"canary{tag}key1",
+        "password literal": f"canary{tag}pw1",
+        "password in a URL": f"canary{tag}url1",
+        "AWS access key id": _token("AKIA", 16, string.ascii_uppercase + string.digits),
+        "sk- key": _token("sk-proj-", 40),
+        "GitHub token": _token("ghp_", 36),
+        "Slack token": _token("xoxb-", 40),
+        "JWT": f"eyJ{_token('', 30, urlsafe)}.eyJ{_token('', 40, urlsafe)}.{_token('', 43)}",
+        "PEM private key": _token("", 64, string.ascii_letters + string.digits + "+/"),
+        "password on a !curl line": f"canary{tag}curl1",
+    }
+
+
+def source_cells(c: dict[str, str]) -> list[str]:
+    """Cells that hold the source canaries as literals, and use them."""
+    return [
+        f"api_key = '{c['api_key literal']}'",
+        f"password = '{c['password literal']}'",
+        f"conn = 'postgresql://analyst:{c['password in a URL']}@db.internal:5432/prod'",
+        f"aws_id = '{c['AWS access key id']}'\nopenai = '{c['sk- key']}'\n"
+        f"gh = '{c['GitHub token']}'\nslack = '{c['Slack token']}'\njwt = '{c['JWT']}'",
+        'pem = """-----BEGIN RSA PRIVATE KEY-----\n'
+        + c["PEM private key"]
+        + '\n-----END RSA PRIVATE KEY-----\n"""',
+        f"!curl -s --max-time 2 https://analyst:{c['password on a !curl line']}@127.0.0.1:9/",
+        "lengths = [len(api_key), len(password), len(conn), len(pem), len(jwt)]\n"
+        "print(sum(lengths) > 0)",
+    ]
+
+
+def without_cell_sources(blobs: dict[str, bytes]) -> dict[str, bytes]:
+    """``blobs`` with every notebook's cell sources blanked (they are the user's own
+    text); the rest of each notebook, its metadata included, is kept for scanning."""
+    out = {}
+    for label, data in blobs.items():
+        if label.endswith(".ipynb"):
+            nb = json.loads(data)
+            for cell in nb.get("cells", []):
+                cell["source"] = ""
+            data = json.dumps(nb).encode()
+        out[label] = data
+    return out
 
 
 def git_repo_with_credentials(where: Path, canary: str) -> None:
@@ -141,8 +197,10 @@ def test_headless_run_leaks_no_secret(tmp_path: Path) -> None:
     work, store_dir = tmp_path / "work", tmp_path / "store"
     work.mkdir()
     git_repo_with_credentials(work, canaries["GITHUB_TOKEN"])
+    typed = make_source_canaries()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in notebook_cells(canaries)]
+    cells = notebook_cells(canaries) + source_cells(typed)
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -188,9 +246,14 @@ def test_headless_run_leaks_no_secret(tmp_path: Path) -> None:
         "show --json --source": show.stdout.encode(),
         "export mlflow": (export.stdout + export.stderr).encode(),
     }
+    # The typed secrets were recorded, redacted: the stored sources say where they were.
+    shown = json.loads(show.stdout)["executions"]
+    assert shown[len(notebook_cells(canaries))]["source"] == "api_key = '<redacted>'"
+    assert out.metadata["jupyter_ext"]["executions"], "the output notebook has its record"
     assert leaks(canaries, blobs) == []
+    assert leaks(typed, without_cell_sources(blobs)) == []
     print(
-        f"\nheadless: {len(canaries)} canaries, {len(blobs)} blobs, "
+        f"\nheadless: {len(canaries) + len(typed)} canaries, {len(blobs)} blobs, "
         f"{sum(map(len, blobs.values()))} bytes scanned, 0 leaks"
     )
 
@@ -201,7 +264,8 @@ def test_kernel_and_panel_leak_no_secret(tmp_path: Path) -> None:
     work.mkdir()
     git_repo_with_credentials(work, canaries["DB_PASSWORD"])
     store = store_dir / "runs.sqlite"
-    cells = notebook_cells(canaries)
+    typed = make_source_canaries()
+    cells = notebook_cells(canaries) + source_cells(typed)
     outputs: list[str] = []
     with Kernel(extension=True, store=store, cwd=work, env=child_env(canaries)) as kernel:
         canaries["kernel connection key"] = kernel.km.session.key.decode()
@@ -258,7 +322,8 @@ def test_kernel_and_panel_leak_no_secret(tmp_path: Path) -> None:
     blobs |= {f"comm message {i}": m.encode() for i, m in enumerate(comm_messages)}
     blobs |= {f"cell output {i}": o.encode() for i, o in enumerate(outputs)}
     assert leaks(canaries, blobs) == []
+    assert leaks(typed, blobs) == []
     print(
-        f"\nkernel and panel: {len(canaries)} canaries, {len(blobs)} blobs, "
+        f"\nkernel and panel: {len(canaries) + len(typed)} canaries, {len(blobs)} blobs, "
         f"{sum(map(len, blobs.values()))} bytes scanned, 0 leaks"
     )

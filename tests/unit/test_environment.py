@@ -32,7 +32,7 @@ from jupyter_ext.capture.environment import (
     installed_packages,
 )
 from jupyter_ext.capture.gitinfo import git_info
-from jupyter_ext.capture.redaction import REDACTED, looks_secret_name
+from jupyter_ext.core.redaction import REDACTED, looks_secret_name
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")

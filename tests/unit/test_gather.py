@@ -9,6 +9,7 @@ in ``tests/integration/test_gather_kernel.py``.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -510,3 +511,69 @@ def test_results_are_immutable() -> None:
         result.name = "other"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         result.steps[0].source = ""  # type: ignore[misc]
+
+
+# -- redacted sources --------------------------------------------------------------------
+
+
+def _secret_records(typed: str) -> list[ExecutionRecord]:
+    """A run whose first cell held a secret: the store keeps it redacted."""
+    from jupyter_ext.core.ids import source_hash
+    from jupyter_ext.core.source_redaction import redact_source
+
+    first = rec(1, redact_source(typed), writes="password user")
+    first = dataclasses.replace(first, source_hash=source_hash(typed))
+    return [first, rec(2, "login = (user, password)", reads="user password", writes="login")]
+
+
+TYPED = "user = 'analyst'\npassword = 'hunter2'"
+
+
+def test_redacted_step_says_which_line_lost_its_secret() -> None:
+    result = gather(_secret_records(TYPED), "login")
+    step = result.steps[0]
+    assert step.source == "user = 'analyst'\npassword = '<redacted>'"
+    assert step.redacted_lines == (2,)
+    assert result.steps[1].redacted_lines == ()
+    assert any(
+        "[1]: line 2 of the recorded source had a secret replaced" in n for n in result.notes
+    )
+    script = result.as_script()
+    assert (
+        "# [1] cell c1\n# jupyter-ext: line 2 below had a secret replaced by <redacted>" in script
+    )
+    assert "# Note: [1]: line 2" in script
+    nb = result.as_notebook()
+    assert nb.cells[1].metadata["jupyter_ext"]["redacted_lines"] == [2]
+    assert "line 2 of the recorded source" in nb.cells[0].source
+
+
+def test_live_source_replaces_the_redacted_one_when_its_hash_matches() -> None:
+    records = _secret_records(TYPED)
+    asked: list[int] = []
+
+    def live(record: ExecutionRecord) -> str | None:
+        asked.append(record.seq)
+        return TYPED
+
+    result = gather(records, "login", live_source=live)
+    assert result.steps[0].source == TYPED
+    assert result.steps[0].redacted_lines == ()
+    assert not any("redacted" in n for n in result.notes)
+    assert asked == [1], "only redacted steps are looked up"
+    assert "hunter2" in result.as_script()
+
+
+@pytest.mark.parametrize(
+    "live",
+    [
+        lambda r: "user = 'someone'\npassword = 'hunter2'",  # another cell: hash differs
+        lambda r: None,
+        lambda r: 1 / 0,  # a failing lookup costs nothing but the live source
+    ],
+    ids=["edited", "unknown", "raises"],
+)
+def test_live_source_is_not_trusted_unless_it_hashes_to_the_record(live: Any) -> None:
+    result = gather(_secret_records(TYPED), "login", live_source=live)
+    assert result.steps[0].source.endswith("password = '<redacted>'")
+    assert result.steps[0].redacted_lines == (2,)

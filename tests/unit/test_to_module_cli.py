@@ -216,3 +216,22 @@ def test_testbook_injects_after_the_code_cell_run_takes_parameters_from(
     test = (work / "test_defs.py").read_text()
     assert "tb.inject(code, after=2, run=False)" in test
     assert "def run(\n    *,\n    n: int = 5," in (work / "defs.py").read_text()
+
+
+def test_module_is_made_from_the_notebook_s_own_sources_secrets_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store keeps sources redacted; the module comes from the notebook file, so a
+    literal the notebook needs is there as written, never as ``<redacted>``."""
+    monkeypatch.chdir(tmp_path)
+    nb = new_notebook(
+        cells=[
+            new_code_cell("API_KEY = 'abc123'\nDB = 'postgresql://u:pw1@h/db'"),
+            new_code_cell("def headers():\n    return {'Authorization': 'Bearer ' + API_KEY}"),
+        ]
+    )
+    nbformat.write(nb, tmp_path / "client.ipynb")
+    assert main(["to-module", "client.ipynb", "-o", "client_mod.py", "--no-record"]) == 0
+    text = (tmp_path / "client_mod.py").read_text()
+    assert "API_KEY = 'abc123'" in text or 'API_KEY = "abc123"' in text
+    assert "u:pw1@h" in text and "<redacted>" not in text

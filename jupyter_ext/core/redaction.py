@@ -2,9 +2,10 @@
 
 A run record may be committed into a notebook and pushed to a public repository, so every
 string that reaches it from the user's world (environment variables, parameters, variable
-previews, git remotes) passes through these rules first.  They are pure functions of their
-arguments, cheap, and deliberately biased: hiding a harmless value costs a line of
-context, leaking a token costs a credential rotation.
+previews, git remotes, cell sources) passes through these rules first.  They are pure
+functions of their arguments (in ``core``, so that every layer can use them, the source
+hash in :mod:`.ids` included), cheap, and deliberately biased: hiding a harmless value
+costs a line of context, leaking a token costs a credential rotation.
 
 Two complementary tests:
 
@@ -14,6 +15,10 @@ Two complementary tests:
   ``keyboard_layout``.
 * :func:`looks_secret_value` judges a *value* whatever its name: well-known token formats,
   private keys, URLs carrying credentials, and long random-looking strings.
+* :func:`looks_secret_binding` is the stricter test for names in code, where a literal
+  bound to the name is redacted from the stored cell source
+  (:mod:`.source_redaction`): code is full of keys and tokens that are no credentials
+  (``primary_key``, ``pad_token``, ``token_pattern``).
 
 Hex-only strings are never flagged by value: digests, commit ids and UUIDs are hex, the
 run record is full of them, and redacting them would destroy it.  Hex secrets are caught
@@ -32,7 +37,10 @@ from typing import Any, cast
 
 __all__ = [
     "REDACTED",
+    "looks_password_name",
+    "looks_secret_binding",
     "looks_secret_name",
+    "looks_secret_query_name",
     "looks_secret_value",
     "redact",
     "redact_mapping",
@@ -82,6 +90,111 @@ def looks_secret_name(name: str) -> bool:
         if any(sub in segment for sub in _SECRET_SUBSTRINGS):
             return True
     return any(pair in _SECRET_PAIRS for pair in pairwise(segments))
+
+
+def _secret_segment(segment: str) -> bool:
+    return (
+        segment in _SECRET_SEGMENTS
+        or segment.endswith("token")
+        or any(sub in segment for sub in _SECRET_SUBSTRINGS)
+    )
+
+
+# What a name ends with when it says *about* a secret rather than holding one:
+# token_pattern, password_file, secret_name, api_key_id, signature_version, auth_url...
+# fmt: off
+_NON_SECRET_HEADS = frozenset({
+    "id", "ids", "name", "names", "type", "types", "kind", "pattern", "patterns", "regex",
+    "url", "urls", "uri", "endpoint", "path", "paths", "file", "files", "filename", "dir",
+    "directory", "folder", "env", "var", "field", "fields", "column", "columns", "col",
+    "cols", "count", "counts", "len", "length", "size", "num", "number", "method",
+    "version", "header", "prefix", "suffix", "format", "fmt", "template", "label",
+    "placeholder", "prompt", "hint", "help", "message", "msg", "mode", "policy", "expiry",
+    "expires", "expiration", "ttl", "timeout", "scope", "scopes", "provider", "index",
+    "idx", "position", "region", "host", "port", "user", "username", "email", "enabled",
+    "required", "strength", "rule", "rules", "location", "style", "rate", "limit", "state",
+    "stdin", "attr", "attribute", "backend", "class", "cls", "fn", "func", "function",
+    "callback", "handler", "manager", "client", "store", "storage", "resource", "scheme",
+    "trigger", "warning", "warnings", "error", "errors", "script", "query", "sql", "text",
+    "doc", "docs", "description", "desc", "note", "notes", "comment", "schema", "example",
+    "sample", "demo", "preview", "separator", "delimiter", "marker", "markers", "tag",
+    "tags", "headers", "messages",
+})
+# Words before "key"/"token" that make an ordinary key or token: primary_key, sort_key,
+# pad_token, eos_token (tokenizers' special tokens), public_key, s3 object keys.
+_HARMLESS_QUALIFIERS = frozenset({
+    "pad", "bos", "eos", "unk", "mask", "cls", "sep", "sos", "special", "start", "end",
+    "stop", "primary", "foreign", "sort", "partition", "join", "group", "groupby", "hash",
+    "index", "cache", "dict", "lookup", "row", "column", "col", "composite", "unique",
+    "merge", "shard", "range", "cluster", "clustering", "candidate", "compound",
+    "surrogate", "natural", "next", "prev", "previous", "first", "last", "public", "pub",
+    "object", "blob", "s", "bucket", "widget", "form", "event", "feature", "label",
+    "target", "split", "map", "config", "translation", "i18n", "dedup", "idempotency",
+})
+# A first word that makes the name a flag or an action about a secret, not the secret:
+# --no-password, --ask-pass, use_auth, verify_signature.
+_FLAG_WORDS = frozenset({
+    "no", "ask", "use", "skip", "with", "without", "prompt", "require", "requires",
+    "enable", "enabled", "disable", "disabled", "is", "has", "show", "hide", "check",
+    "verify", "validate", "reset", "forgot",
+})
+# fmt: on
+
+
+# Secrets that may be any word a person picks, unlike keys and tokens, which are issued
+# as random strings.
+_PASSWORD_SEGMENTS = frozenset({
+    "pass", "pwd", "passwd", "password", "passwords", "passphrase", "secret", "secrets",
+    "apikey", "privatekey", "secretkey", "accesskey",
+})  # fmt: skip
+_PASSWORD_SUBSTRINGS = ("password", "passwd", "secret", "apikey")
+# Credentials hold passwords too (auth=('user', 'pw')), unless a later word says they
+# are a token (auth_token).
+_CREDENTIAL_SEGMENTS = frozenset({"auth", "credential", "credentials", "creds"})
+
+
+@lru_cache(maxsize=4096)
+def looks_password_name(name: str) -> bool:
+    """Whether ``name`` holds a password or a secret chosen by a person (``db_password``,
+    ``client_secret``, ``auth=('user', 'pw')``), whose value may be an ordinary word,
+    unlike an issued key or token (``api_key``, ``github_token``), whose value is a
+    random string."""
+    segments = [s.lower() for s in _SEGMENT.findall(name)]
+    for segment in segments:
+        if segment in _PASSWORD_SEGMENTS or any(p in segment for p in _PASSWORD_SUBSTRINGS):
+            return True
+    last = next((s for s in reversed(segments) if _secret_segment(s)), None)
+    return last in _CREDENTIAL_SEGMENTS
+
+
+@lru_cache(maxsize=4096)
+def looks_secret_binding(name: str) -> bool:
+    """Whether a string literal bound to ``name`` in code should be taken for a secret.
+
+    Stricter than :func:`looks_secret_name`, because code is full of keys and tokens
+    that are not credentials.  The name must look secret, and also:
+
+    * not be a bare ``key`` (a dict, sort or widget key: ``key='date'``);
+    * not end in a word that describes rather than holds (``token_pattern``,
+      ``password_file``, ``secret_name``, ``api_key_id``, ``auth_url``);
+    * not start with a flag word (``no_password``, ``ask_pass``, ``use_auth``);
+    * have a secret word that is not ``key``/``token`` qualified by an ordinary word
+      (``primary_key``, ``sort_key``, ``pad_token``, ``public_key`` are ordinary).
+    """
+    if not looks_secret_name(name):
+        return False
+    words = [s.lower() for s in _SEGMENT.findall(name) if not s.isdigit()]
+    if not words or words == ["key"]:
+        return False
+    if words[-1] in _NON_SECRET_HEADS or (len(words) > 1 and words[0] in _FLAG_WORDS):
+        return False
+    for i, word in enumerate(words):
+        if not _secret_segment(word):
+            continue
+        qualified = word in ("key", "token") and i > 0 and words[i - 1] in _HARMLESS_QUALIFIERS
+        if not qualified:
+            return True
+    return any(pair in _SECRET_PAIRS for pair in pairwise(words))
 
 
 # Well-known credential formats.  Each is anchored on a distinctive prefix so that it
@@ -152,11 +265,13 @@ def _url_has_credentials(url: str) -> bool:
         if (sep and password) or len(user) >= 20:
             return True
     return any(
-        _secret_query_name(m.group("name")) and m.group("value") for m in _QUERY_PARAM.finditer(url)
+        looks_secret_query_name(m.group("name")) and m.group("value")
+        for m in _QUERY_PARAM.finditer(url)
     )
 
 
-def _secret_query_name(name: str) -> bool:
+def looks_secret_query_name(name: str) -> bool:
+    """Whether a URL query parameter of this name carries a secret (``token``, ``sig``)."""
     return name.lower() in _SECRET_QUERY_NAMES or looks_secret_name(name)
 
 
@@ -190,7 +305,7 @@ def strip_url_credentials(url: str) -> str:
         text = _URL_USERINFO.sub(r"\g<scheme>", m.group())
 
         def query(q: re.Match[str]) -> str:
-            if _secret_query_name(q.group("name")) and q.group("value"):
+            if looks_secret_query_name(q.group("name")) and q.group("value"):
                 return f"{q.group('sep')}{q.group('name')}={REDACTED}"
             return q.group()
 
