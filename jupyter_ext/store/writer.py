@@ -162,6 +162,8 @@ class BackgroundWriter:
         self._checkpoint_due = False
         self._checkpoints = 0
         self._checkpoint_retry_at: float | None = None
+        self._checkpoint_requests = 0
+        self._checkpoint_served = 0
 
         # Writer-thread state.
         self._store: RunStore | None = None
@@ -281,6 +283,16 @@ class BackgroundWriter:
         """Wait until the writer thread has completed ``count`` WAL checkpoints."""
         with self._cond:
             return self._cond.wait_for(lambda: self._checkpoints >= count, timeout)
+
+    def checkpoint_now(self, timeout: float) -> bool:
+        """Ask the writer thread for a checkpoint and wait until one that began after the
+        request has copied every frame back (False on timeout or a store without WAL)."""
+        with self._cond:
+            self._checkpoint_requests += 1
+            request = self._checkpoint_requests
+            self._checkpoint_due = True
+            self._cond.notify_all()
+            return self._cond.wait_for(lambda: self._checkpoint_served >= request, timeout)
 
     def begin_run(self, run: RunInfo) -> bool:
         return self.submit(BeginRun(run))
@@ -466,6 +478,8 @@ class BackgroundWriter:
         """A passive WAL checkpoint on a connection of its own (see CHECKPOINT_EVERY)."""
         if self._journal_mode != "wal":
             return
+        with self._cond:
+            serving = self._checkpoint_requests
         try:
             conn = sqlite3.connect(str(self.path), timeout=0, isolation_level=None)
             try:
@@ -476,6 +490,7 @@ class BackgroundWriter:
                     if frames == done:
                         with self._cond:
                             self._checkpoints += 1
+                            self._checkpoint_served = max(self._checkpoint_served, serving)
                             self._checkpoint_retry_at = None
                             self._cond.notify_all()
                         return

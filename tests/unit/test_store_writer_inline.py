@@ -160,8 +160,10 @@ def test_the_writer_thread_checkpoints_and_the_wal_starts_over(path: Path) -> No
         assert w.commit_now(BeginRun(RunInfo("r1", 1.0)))
         for seq in range(1, 3 * writer_module.CHECKPOINT_EVERY + 1):
             assert w.commit_now(AddExecution(make_exec(seq=seq)))
-        # The commits stop, as between a user's cells; the writer thread catches up.
+        # Every CHECKPOINT_EVERY operations the writer thread checkpoints by itself.
         assert w.wait_checkpoints(1, 30), "no checkpoint completed"
+        # Once one has caught up with the last commit, the next commit starts the WAL over.
+        assert w.checkpoint_now(30)
         assert w.commit_now(AddExecution(make_exec(seq=10_000)))
         frames = _wal_frames(path)
     finally:
