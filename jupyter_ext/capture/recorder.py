@@ -24,6 +24,7 @@ from typing import Any
 from ..analysis.names import CellNames, analyse
 from ..core.ids import new_run_id, source_hash
 from ..core.records import ExecutionRecord, ExecutionStart, RunInfo
+from ..core.redaction import looks_secret_binding
 from ..store import ops
 from ..store.liveness import host_name, process_identity
 from ..store.writer import BackgroundWriter
@@ -40,6 +41,7 @@ _WAIT_FOR_DIGESTS_S = 30.0
 _INLINE_FILE_BYTES = 4 * 2**20
 """Bytes of files a cell opened that are digested on the reply path; more waits for the
 finalizer (cheaper for the reply, but a file rewritten meanwhile loses its digest)."""
+SECRET_NOT_DIGESTED = "secret-looking name: not digested"
 _PER_CELL_MACHINERY = ("_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out")
 
 
@@ -287,9 +289,14 @@ class Recorder:
         computed: dict[str, Digest] = {}
         large: dict[str, object] = {}
         threshold = self.settings.background_digest_bytes
+        redact = self.settings.redact_sources
         for name in to_digest:
             value = ns.get(name)
-            if is_large(value, threshold):
+            if redact and type(value) in (str, bytes) and looks_secret_binding(name):
+                # A digest of a short secret can be recovered by guessing; a string
+                # cannot change in place, so nothing the rules need is lost.
+                computed[name] = Digest(None, type(value).__name__, SECRET_NOT_DIGESTED)
+            elif is_large(value, threshold):
                 large[name] = value
             else:
                 computed[name] = digest(value)

@@ -343,3 +343,21 @@ def test_redaction_can_be_switched_off_and_the_store_scrubbed_later(
     assert scrubbed.source_hash == record.source_hash
     store_bytes = b"".join(p.read_bytes() for p in session.store.parent.glob("runs.sqlite*"))
     assert b"canary" not in store_bytes
+
+
+def test_values_of_secret_names_are_not_digested(session: Session) -> None:
+    """A digest of a short password can be brute-forced from the store; strings do not
+    change in place, so the rules lose nothing when the digest is left out."""
+    from jupyter_ext.capture.hashing import digest
+    from jupyter_ext.capture.recorder import SECRET_NOT_DIGESTED
+
+    session.run("db_password = 'hunter2'\ntoken_count = 5\nkeyboard = 'qwerty'", cell_id="c1")
+    record = session.last()
+    secret = session.variable(record, "db_password")
+    assert secret.digest is None and secret.opaque == SECRET_NOT_DIGESTED
+    assert session.variable(record, "token_count").digest == digest(5).value
+    assert session.variable(record, "keyboard").digest == digest("qwerty").value
+    leaked = digest("hunter2").value
+    assert leaked is not None
+    for path in session.store.parent.glob(session.store.name + "*"):
+        assert leaked.encode() not in path.read_bytes(), path
