@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..bridge.error_text import last_line
+from ..core.cell_ids import notebook_cell_ids, source_text
 from ..pipeline.typed_params import declared_parameters, parameters_cell_index
 from .expected import NOT_RECORDED, ExpectedDigests, expected_digests
 from .plan import ModulePlan, PlanError, plan_module
@@ -54,22 +55,20 @@ class Conversion:
 
 
 def code_cells(nb: Any) -> list[CellInput]:
-    """The code cells, read defensively: a hand-edited notebook may have odd fields."""
+    """The code cells, read defensively: a hand-edited notebook may have odd fields.
+    Cells without an id get the one every other command names them by."""
+    cells = nb.get("cells") or []
     out = []
-    for index, cell in enumerate(nb.get("cells") or []):
+    for index, (cell, cell_id) in enumerate(zip(cells, notebook_cell_ids(cells), strict=True)):
         if not isinstance(cell, Mapping) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
         metadata = cell.get("metadata")
         tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
-        cell_id = cell.get("id")
         out.append(
             CellInput(
                 index,
-                cell_id if isinstance(cell_id, str) else None,
-                source if isinstance(source, str) else "",
+                cell_id,
+                source_text(cell.get("source")),
                 tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
             )
         )
