@@ -50,6 +50,7 @@ from .headless import ensure_cell_ids, finish_kernel, send_notebook_snapshot
 ENGINE_NAME = "jupyter_ext"
 EXTENSION_ARGUMENT = "--ext=jupyter_ext"
 INJECTED_TAG = "injected-parameters"
+ERROR_MARKER_TAG = "papermill-error-cell-tag"
 
 OnFinish = Callable[[Any, str, "dict[str, Any] | None"], None]
 
@@ -83,6 +84,46 @@ def _notebook_path(input_path: Any) -> str:
         return "<notebook>"
     text = os.fspath(input_path)
     return str(Path(text).resolve()) if "://" not in text else text
+
+
+def _papermill_cell(cell: Any) -> bool:
+    """A cell papermill adds (and removes again on the next run)."""
+    tags = cell.get("metadata", {}).get("tags") or ()
+    return INJECTED_TAG in tags or ERROR_MARKER_TAG in tags
+
+
+def restore_cell_ids(nb: Any, input_path: Any) -> None:
+    """Give the cells of a notebook saved without ids the ids every command derives.
+
+    papermill upgrades notebooks older than nbformat 4.5 as it reads them, and the upgrade
+    invents a random id for every cell: a cell would be another cell in every run. The
+    ids are derived from the file as saved (:mod:`jupyter_ext.core.cell_ids`), as
+    ``check`` derives them; papermill's own cells (injected parameters, error markers)
+    keep theirs.
+    """
+    import nbformat
+
+    from ..core.cell_ids import notebook_cell_ids
+
+    mine = [cell for cell in nb.cells if not _papermill_cell(cell)]
+    saved: Any = None
+    if isinstance(input_path, str | os.PathLike) and "://" not in os.fspath(input_path):
+        try:
+            text = Path(input_path).read_text(encoding="utf-8")
+            saved = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        except Exception:  # papermill read it; a second read failing changes nothing
+            saved = None
+    if saved is not None and saved.get("nbformat") == 4:
+        ids = notebook_cell_ids(saved.cells)
+        pairs = [(i, c) for i, c in zip(ids, saved.cells, strict=True) if not _papermill_cell(c)]
+        if [c.get("source") for _, c in pairs] == [c.get("source") for c in mine]:
+            for (cell_id, _), cell in zip(pairs, mine, strict=True):
+                cell["id"] = cell_id
+            return
+    if nb.metadata.get("orig_nbformat_minor", 5) < 5:  # upgraded, and no file to read
+        derived = notebook_cell_ids([{"source": c.get("source", "")} for c in mine])
+        for cell_id, cell in zip(derived, mine, strict=True):
+            cell["id"] = cell_id
 
 
 def settings_from(kwargs: dict[str, Any]) -> RecordingSettings:
@@ -169,6 +210,7 @@ class RecordingEngine(NBClientEngine):  # type: ignore[misc]
         recording = settings_from(kwargs)
         on_finish: OnFinish | None = kwargs.pop("on_finish", None)
         nb = nb_man.nb
+        restore_cell_ids(nb, kwargs.get("input_path"))
         ensure_cell_ids(nb)
         # The same argument handling as papermill's own engine, plus the extension.
         kwargs = remove_args(["input_path"], **kwargs)

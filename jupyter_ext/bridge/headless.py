@@ -22,6 +22,7 @@ from typing import Any, Literal
 import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from ..core.cell_ids import notebook_cell_ids
 from ..core.ids import new_run_id
 from ..store.location import default_store_path
 from .client import CellIdNotebookClient, KernelStderr
@@ -60,12 +61,14 @@ def notebook_cells_in_order(nb: Any, order: Order) -> list[tuple[int, Any]]:
 
 
 def ensure_cell_ids(nb: Any) -> None:
-    """Give cells of pre-4.5 notebooks ids, so that their executions can be told apart."""
+    """Give every cell its identity (:mod:`jupyter_ext.core.cell_ids`): cells of pre-4.5
+    notebooks get the ids ``check``, ``lock`` and ``diff`` derive for them, the same in
+    every run, so that runs of the same notebook compare cell by cell."""
     if nb.nbformat == 4 and nb.nbformat_minor < 5:
         nb.nbformat_minor = 5
-    for cell in nb.cells:
-        if not cell.get("id"):
-            cell["id"] = os.urandom(4).hex()
+    for cell, cell_id in zip(nb.cells, notebook_cell_ids(nb.cells), strict=True):
+        if cell.get("id") != cell_id:
+            cell["id"] = cell_id
 
 
 def run_notebook(

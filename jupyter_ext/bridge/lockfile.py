@@ -1,14 +1,16 @@
 """Hash locks: the variable digests of a clean top-to-bottom run, cell by cell.
 
 ``NB.lock.json`` records, for every code cell, the content digest of each variable the
-cell touched in a fresh run, plus the environment that produced them. A later run (a
-``repro``, a test) is compared cell by cell; the first variable whose digest differs is
-what a person needs to see.
+cell touched in a fresh run and of the text it showed (:mod:`.outputs`), plus the
+environment that produced them. A later run (a ``repro``, a test) is compared cell by
+cell; the first variable or output that differs is what a person needs to see.
 
 Cells are matched by their nbformat id. Two cells have no stable id: the cell papermill
 injects for parameters gets a fresh random id on every run, so it is matched by its
-``injected-parameters`` tag; and notebooks older than nbformat 4.5 have no ids at all,
-so their cells are matched by position (the source hash then tells an edited cell).
+``injected-parameters`` tag; and notebooks older than nbformat 4.5 have no ids of their
+own, so their cells are matched by position (the source hash then tells an edited
+cell). Their cells are still named by the ids :mod:`jupyter_ext.core.cell_ids` derives,
+which every run of the unchanged notebook records.
 
 Pure functions over run records (``jupyter_ext.run/1`` dicts) and notebooks, plus
 reading and writing the lock file.
@@ -22,6 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..core.cell_ids import notebook_cell_ids
+from .outputs import output_digest, output_text
 
 LOCK_SCHEMA = "jupyter_ext.lock/1"
 INJECTED_TAG = "injected-parameters"
@@ -47,6 +52,13 @@ class CellDigests:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)
+    cell_id: str | None = field(default=None, compare=False)
+    """The cell's id in that run, for its label (its own, or the derived one)."""
+    output: str | None = None
+    """Digest of the text the cell showed (:func:`.outputs.output_text`); None: unknown
+    (the store keeps no outputs, and older locks have none)."""
+    output_text: str | None = field(default=None, compare=False)
+    """That text itself, when the run's notebook is at hand."""
 
     @property
     def label(self) -> str:
@@ -57,16 +69,21 @@ class CellDigests:
             return f"{where} (id {value})"
         if kind == "tag":
             return f"{where} (the {value} cell)"
-        return where
+        return f"{where} (id {self.cell_id})" if self.cell_id else where
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "key": self.key,
             "index": self.index,
             "source_hash": self.source_hash,
             "status": self.status,
             "variables": dict(sorted(self.variables.items())),
         }
+        if self.cell_id and not self.key.startswith("id:"):
+            out["cell_id"] = self.cell_id
+        if self.output is not None:
+            out["output"] = self.output
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CellDigests:
@@ -74,12 +91,15 @@ class CellDigests:
         if not isinstance(data.get("key"), str) or not isinstance(variables, dict):
             raise LockError("a cell entry lacks its key or variables")
         index = data.get("index")
+        cell_id, output = data.get("cell_id"), data.get("output")
         return cls(
             key=str(data["key"]),
             index=index if isinstance(index, int) else None,
             source_hash=data.get("source_hash"),
             status=str(data.get("status", "ok")),
             variables={str(k): (v if isinstance(v, str) else None) for k, v in variables.items()},
+            cell_id=cell_id if isinstance(cell_id, str) else None,
+            output=output if isinstance(output, str) else None,
         )
 
 
@@ -92,7 +112,8 @@ def cell_keys(nb: Any, ids_are_stable: bool) -> dict[str, tuple[str, int]]:
     """Cell id (as executed) -> (matching key, index) for the code cells of ``nb``.
 
     ``ids_are_stable`` is whether the *input* notebook had ids: the runner gives id-less
-    cells random ones, which must not be taken for identities.
+    cells derived ones, which change when the cell is edited, so such cells are matched
+    by position and an edit shows as a changed source.
     """
     keys: dict[str, tuple[str, int]] = {}
     position = 0
@@ -116,8 +137,13 @@ def _digests(execution: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 def _cell(
-    key: str, index: int | None, execution: Mapping[str, Any], source: str | None
+    key: str,
+    index: int | None,
+    execution: Mapping[str, Any],
+    source: str | None,
+    shown: str | None = None,
 ) -> CellDigests:
+    cell_id = execution.get("cell_id")
     return CellDigests(
         key=key,
         index=index,
@@ -127,20 +153,33 @@ def _cell(
         reads=tuple(execution.get("reads") or ()),
         writes=tuple(execution.get("writes") or ()),
         source=source,
+        cell_id=cell_id if isinstance(cell_id, str) else None,
+        output=output_digest(shown) if shown is not None else None,
+        output_text=shown,
     )
 
 
 def cells_from_run(record: Mapping[str, Any], nb: Any, ids_are_stable: bool) -> list[CellDigests]:
-    """The cells of a fresh run of ``nb`` (the executed notebook), in execution order."""
+    """The cells of a fresh run of ``nb`` (the executed notebook), in execution order,
+    with the text each showed."""
     keys = cell_keys(nb, ids_are_stable)
-    sources = {c["id"]: c.source for c in nb.cells if c.get("id")}
+    cells = {c["id"]: c for c in nb.cells if c.get("id")}
     last: dict[str, Mapping[str, Any]] = {}
     for execution in record.get("executions") or []:
         cell_id = execution.get("cell_id")
         if cell_id in keys:
             last.pop(cell_id, None)  # a re-run cell moves to its latest position
             last[cell_id] = execution
-    return [_cell(keys[cid][0], keys[cid][1], ex, sources.get(cid)) for cid, ex in last.items()]
+    return [
+        _cell(
+            keys[cid][0],
+            keys[cid][1],
+            ex,
+            cells[cid].source,
+            output_text(cells[cid].get("outputs") or ()),
+        )
+        for cid, ex in last.items()
+    ]
 
 
 def cells_from_stored_run(
@@ -150,9 +189,11 @@ def cells_from_stored_run(
 
     The stored run's injected-parameters cell had its own random id: it is recognised by
     papermill's ``# Parameters`` comment. Without stable ids, executions count as cells
-    in the order they ran, which is the notebook's order for a headless run.
+    in the order they ran, which is the notebook's order for a headless run. The store
+    keeps no outputs: the cells' ``output`` is unknown.
     """
-    current = {c["id"]: i for i, c in enumerate(nb.cells) if c.get("id")} if ids_are_stable else {}
+    derived = dict(zip(notebook_cell_ids(nb.cells), range(len(nb.cells)), strict=True))
+    current = derived if ids_are_stable else {}
     out: dict[str, CellDigests] = {}
     position = 0
     for execution in record.get("executions") or []:
@@ -165,6 +206,7 @@ def cells_from_stored_run(
             key, index = f"id:{cell_id}", current[cell_id]
         elif not ids_are_stable:
             key, position = f"pos:{position}", position + 1
+            index = derived.get(cell_id) if isinstance(cell_id, str) else None
         else:
             key = f"run:{cell_id}"
         out.pop(key, None)

@@ -22,9 +22,8 @@ from typing import Any
 import pytest
 
 from .error_text import last_line, strip_colours
+from .fail_on import DEFAULT_FAIL_ON, FAIL_ON, failing
 
-FAIL_ON = ("warning", "error", "none")
-_FAILING = {"warning": {"warning", "error"}, "error": {"error"}, "none": set()}
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
 _SHOWN = 5
 
@@ -41,8 +40,9 @@ def pytest_addoption(parser: Any) -> None:
         "--jx-fail-on",
         choices=FAIL_ON,
         default=None,
-        help="lowest severity of static-check findings that fails a notebook "
-        "(default: the jx_fail_on ini value, else warning)",
+        help="lowest severity of static-check findings that fails a notebook: info, "
+        "warning, error or none (default: the jx_fail_on ini value, else warning), as "
+        "`jupyter-ext check --fail-on`",
     )
     group.addoption(
         "--jx-ignore",
@@ -53,7 +53,7 @@ def pytest_addoption(parser: Any) -> None:
     )
     group.addoption("--jx-timeout", type=float, default=600.0, metavar="S", help="per-cell timeout")
     group.addoption("--jx-store", metavar="PATH", help="run store (default: the usual one)")
-    parser.addini("jx_fail_on", "default for --jx-fail-on", default="warning")
+    parser.addini("jx_fail_on", "default for --jx-fail-on", default=DEFAULT_FAIL_ON)
     parser.addini("jx_ignore", "finding codes to ignore", type="args", default=[])
 
 
@@ -92,14 +92,13 @@ class NotebookItem(pytest.Item):
     def _findings(self) -> list[str]:
         from .static import check_notebook
 
-        level = self._option("jx_fail_on") or self.config.getini("jx_fail_on")
-        failing = _FAILING.get(str(level), _FAILING["warning"])
+        level = str(self._option("jx_fail_on") or self.config.getini("jx_fail_on"))
         ignore = [c for arg in self._option("jx_ignore") for c in arg.split(",") if c.strip()]
         ignore += list(self.config.getini("jx_ignore"))
         result = check_notebook(self.path, ignore=ignore or None)
         if result.error:
             return [f"cannot check {self.path.name}: {result.error}"]
-        bad = [f for f in result.findings if f.get("severity") in failing]
+        bad = failing(result.findings, level if level in FAIL_ON else DEFAULT_FAIL_ON)
         lines = [
             f"{_cell_name(f.get('cell_index'), f.get('cell_id'))}: {f.get('code')} "
             f"{f.get('kind')}: {f.get('message')}"

@@ -1,7 +1,9 @@
 """Is a notebook reproducible? Compare two runs' digests and say why they diverge.
 
 Two fresh runs (or a fresh run and a stored run or a lock) are compared cell by cell
-in execution order; the first variable whose digest differs is the divergence a
+in execution order: the digest of every variable a cell touched, and the text the cell
+showed (results and printed output, :mod:`.outputs`), since a value that is only
+displayed, never assigned, is a result too. The first difference is the divergence a
 person should look at, since later ones usually follow from it. Its likely cause is
 read from what the cell and the cells it read from do: random numbers without a seed,
 the clock, or a different environment. These are heuristics on source text and on the
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .lockfile import CellDigests
+from .outputs import first_difference
 
-Kind = Literal["value", "status", "added", "removed"]
+Kind = Literal["value", "status", "output", "added", "removed"]
 
 _RANDOM = re.compile(
     r"\brandom\s*\.|\bfrom\s+random\s+import\b|\b(?:np|numpy)\.random\b|\btorch\.(?:rand|randn|"
@@ -44,6 +47,8 @@ class Divergence:
     """The cell as a person finds it (position and id or tag)."""
     variable: str | None
     expected: str | None
+    """A digest, a status, or for ``output`` the first line of the shown text that
+    differs (None when the reference, a lock, keeps only the text's digest)."""
     actual: str | None
     causes: tuple[str, ...] = ()
 
@@ -55,6 +60,13 @@ class Divergence:
             )
         elif self.kind == "status":
             what = f"the cell's status differs ({self.expected} then, {self.actual} now)"
+        elif self.kind == "output":
+            now = _quoted(self.actual)
+            what = (
+                f"its output differs ({_quoted(self.expected)} then, {now} now)"
+                if self.expected is not None
+                else f"its output differs from the reference's (now {now})"
+            )
         elif self.kind == "added":
             what = "the cell is new: the reference has no such cell"
         else:
@@ -70,6 +82,10 @@ class Comparison:
     opaque: int
     """Variables that could not be compared (no digest on one side)."""
     cells: int
+    outputs: int = 0
+    """Cells whose shown text was compared."""
+    outputs_known: bool = True
+    """Whether the reference keeps outputs (a stored run does not)."""
 
     @property
     def reproducible(self) -> bool:
@@ -86,6 +102,10 @@ def _count(n: int, noun: str) -> str:
 
 def _short(digest: str | None) -> str:
     return digest[:12] if digest else "no digest"
+
+
+def _quoted(line: str | None) -> str:
+    return repr(line) if line else "nothing"
 
 
 def upstream(cells: Sequence[CellDigests], position: int) -> list[CellDigests]:
@@ -154,7 +174,7 @@ def compare(
     env_changes = _environment_changes(reference_env or {}, current_env or {})
     by_key = {c.key: c for c in reference}
     found: list[Divergence] = []
-    compared = opaque = 0
+    compared = opaque = outputs = 0
     for position, cell in enumerate(current):
         ref = by_key.get(cell.key)
         if ref is None:
@@ -177,22 +197,33 @@ def compare(
             if expected != digest:
                 causes = likely_causes(current, position, changed, env_changes)
                 found.append(Divergence("value", cell.label, name, expected, digest, causes))
+        if ref.output is not None and cell.output is not None:
+            outputs += 1
+            if ref.output != cell.output:
+                before, now = first_difference(ref.output_text or "", cell.output_text or "")
+                causes = likely_causes(current, position, changed, env_changes)
+                expected = before if ref.output_text is not None else None
+                found.append(Divergence("output", cell.label, None, expected, now, causes))
     seen = {c.key for c in current}
     for ref in reference:
         if ref.key not in seen:
             found.append(
                 Divergence("removed", ref.label, None, None, None, ("the notebook changed",))
             )
-    return Comparison(tuple(found), compared, opaque, len(current))
+    known = any(c.output is not None for c in reference) or not reference
+    return Comparison(tuple(found), compared, opaque, len(current), outputs, known)
 
 
 def format_comparison(comparison: Comparison, reference: str, current: str) -> str:
     """The report: a verdict line, then the first divergence and its likely cause."""
     if comparison.reproducible:
         skipped = f"; {comparison.opaque} opaque values not compared" if comparison.opaque else ""
+        if not comparison.outputs_known:
+            skipped += f"; outputs not compared ({reference} keeps none)"
+        shown = f" and {_count(comparison.outputs, 'output')}" if comparison.outputs_known else ""
         return (
-            f"reproducible: {comparison.compared} variable digests in {comparison.cells} cells "
-            f"match between {reference} and {current}{skipped}"
+            f"reproducible: {comparison.compared} variable digests{shown} in "
+            f"{comparison.cells} cells match between {reference} and {current}{skipped}"
         )
     first = comparison.divergences[0]
     lines = [

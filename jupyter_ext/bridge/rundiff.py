@@ -4,11 +4,24 @@ Works on two ``jupyter_ext.run/1`` records (pure), so the same comparison serves
 from the store and output notebooks carrying their record. Output differences need the
 notebooks themselves (the store keeps no outputs); those come from nbdime, which matches
 cells the way people read notebook diffs.
+
+Cells are paired the way ``lock`` and ``repro`` pair them. Each cell counts once, at
+its last execution, in the order of those last executions. Cells with the same id pair
+first. The cells left over pair by position: in the order they ran, between the same two
+id-paired cells. That pairs every cell of two runs whose ids differ throughout (runs of a
+notebook without cell ids recorded before its cells had stable ids, or executions without
+a cell id), the parameters cell papermill injects with a fresh id each run, and a cell
+edited where it stands; what is left after that is only in one run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
+
+Cell = tuple[str, dict[str, Any]]
+"""A cell's key (``cell:<id>``, or ``exec:<n>`` for an execution without one) and its
+last execution."""
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -24,17 +37,64 @@ def diff_mappings(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _execution_key(execution: dict[str, Any], index: int) -> str:
-    # Cells are matched by id; executions without one (consoles, old notebooks) by order.
-    cell = execution.get("cell_id")
-    return f"cell:{cell}" if cell else f"exec:{index}"
-
-
-def _last_per_cell(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _cells(record: dict[str, Any]) -> list[Cell]:
+    """One entry per cell, its last execution, in the order of those last executions (a
+    re-run cell moves to where it last ran, as in locks)."""
     out: dict[str, dict[str, Any]] = {}
     for index, execution in enumerate(record.get("executions") or []):
-        out[_execution_key(execution, index)] = execution
+        if not isinstance(execution, dict):
+            continue
+        cell = execution.get("cell_id")
+        key = f"cell:{cell}" if isinstance(cell, str) and cell else f"exec:{index}"
+        out.pop(key, None)
+        out[key] = execution
+    return list(out.items())
+
+
+def pair_cells(a: Sequence[Cell], b: Sequence[Cell]) -> dict[int, tuple[int, bool]]:
+    """Index in ``a`` -> (index in ``b``, paired by position rather than by id)."""
+    where_b = {key: j for j, (key, _) in enumerate(b) if key.startswith("cell:")}
+    pairs = {
+        i: (where_b[key], False)
+        for i, (key, _) in enumerate(a)
+        if key.startswith("cell:") and key in where_b
+    }
+    left_a = _gaps(a, pairs.keys())
+    left_b = _gaps(b, {j for j, _ in pairs.values()})
+    for anchor, waiting in left_a.items():
+        for i, j in zip(waiting, left_b.get(anchor, ()), strict=False):
+            pairs[i] = (j, True)
+    return pairs
+
+
+def _gaps(cells: Sequence[Cell], paired: Collection[int]) -> dict[str | None, list[int]]:
+    """Unpaired cells by the key of the id-paired cell before them (None: at the start)."""
+    out: dict[str | None, list[int]] = {}
+    anchor: str | None = None
+    for i, (key, _) in enumerate(cells):
+        if i in paired:
+            anchor = key
+        else:
+            out.setdefault(anchor, []).append(i)
     return out
+
+
+def _merged_order(
+    a: Sequence[Cell], b: Sequence[Cell], pairs: dict[int, tuple[int, bool]]
+) -> list[tuple[int | None, int | None]]:
+    """Every cell once, as (index in a, index in b): ``a``'s order, with each cell only in
+    ``b`` placed after the cell it follows in ``b``."""
+    partner = {j: i for i, (j, _) in pairs.items()}
+    slots: list[tuple[float, int, int | None, int | None]] = [
+        (float(i), 0, i, pairs[i][0] if i in pairs else None) for i in range(len(a))
+    ]
+    after = -1.0
+    for j in range(len(b)):
+        if j in partner:
+            after = float(partner[j])
+        else:
+            slots.append((after + 0.5, j, None, j))
+    return [(i, j) for _, _, i, j in sorted(slots, key=lambda s: (s[0], s[1]))]
 
 
 def _digests(execution: dict[str, Any]) -> dict[str, str | None]:
@@ -51,13 +111,19 @@ def diff_records(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     python_a = _mapping(env_a.get("python")).get("version")
     python_b = _mapping(env_b.get("python")).get("version")
     git_a, git_b = _mapping(env_a.get("git")), _mapping(env_b.get("git"))
-    cells_a, cells_b = _last_per_cell(a), _last_per_cell(b)
+    cells_a, cells_b = _cells(a), _cells(b)
+    pairs = pair_cells(cells_a, cells_b)
     cells: list[dict[str, Any]] = []
-    for key in list(cells_a) + [k for k in cells_b if k not in cells_a]:
-        ea, eb = cells_a.get(key), cells_b.get(key)
-        if ea is None or eb is None:
-            cells.append({"cell": key, "only_in": "b" if ea is None else "a"})
+    for i, j in _merged_order(cells_a, cells_b, pairs):
+        if j is None and i is not None:
+            cells.append({"cell": cells_a[i][0], "only_in": "a"})
             continue
+        if i is None and j is not None:
+            cells.append({"cell": cells_b[j][0], "only_in": "b"})
+            continue
+        if i is None or j is None:
+            continue
+        (key, ea), (key_b, eb) = cells_a[i], cells_b[j]
         da, db = _digests(ea), _digests(eb)
         values = {
             name: [da.get(name), db.get(name)]
@@ -72,6 +138,8 @@ def diff_records(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         if values:
             entry["values"] = values
         if len(entry) > 1:
+            if key_b != key:
+                entry.update(cell_b=key_b, paired_by="position")
             cells.append(entry)
     first = next((c for c in cells if "values" in c or "status" in c or "only_in" in c), None)
     return {
@@ -143,13 +211,16 @@ def format_diff(diff: dict[str, Any], outputs: list[dict[str, Any]] | None) -> s
             lines.append(f"  {cell['cell']}: only in run {diff[cell['only_in']]}")
             continue
         parts = []
+        label = cell["cell"]
+        if "cell_b" in cell:
+            label += f" (paired by position with {cell['cell_b']} of run {diff['b']})"
         if cell.get("source_changed"):
             parts.append("source changed")
         if "status" in cell:
             parts.append(f"status {cell['status'][0]} -> {cell['status'][1]}")
         for name, (old, new) in cell.get("values", {}).items():
             parts.append(f"`{name}` {_short(old)} -> {_short(new)}")
-        lines.append(f"  {cell['cell']}: " + "; ".join(parts))
+        lines.append(f"  {label}: " + "; ".join(parts))
     if outputs is not None:
         if outputs:
             where = ", ".join(str(o["cell_id"] or f"#{o['index']}") for o in outputs)

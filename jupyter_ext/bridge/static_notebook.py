@@ -14,11 +14,10 @@ Decisions:
   rejects notebooks Jupyter opens happily.
 * nbformat 3 is upgraded in memory (``nbformat.convert``) and checked; the file is left
   alone.  The upgrade invents random cell ids, which would make findings unstable, so
-  they are replaced by positional ones.
-* Cells without an id get ``cell-<index>`` (0-based, among all cells): stable for the
-  same file, and what locks and repro match by position anyway.  A duplicate id (an
-  invalid notebook, usually a bad merge) keeps its first holder; later holders get a
-  positional id.
+  they are replaced by derived ones.
+* Cells without an id, and later holders of a duplicate id (an invalid notebook, usually
+  a bad merge), get the id :mod:`jupyter_ext.core.cell_ids` derives, the one ``run``,
+  ``lock``, ``repro``, ``diff`` and the pytest plugin use for the same cell.
 * Unknown cell types are read as ``raw``: they never run.
 """
 
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.snapshot import json_kind
+from ..core.cell_ids import assign_cell_ids
 
 __all__ = ["NbCell", "NotebookError", "load_notebook", "notebook_cells"]
 
@@ -118,15 +118,11 @@ def notebook_cells(nb: Mapping[str, Any]) -> list[NbCell]:
     cells = nb.get("cells")
     if not isinstance(cells, Sequence) or isinstance(cells, str | bytes):
         raise NotebookError(f"not a notebook: `cells` is {json_kind(cells)}, not a list")
-    out: list[NbCell] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(cells):
-        cell = _cell(raw, index)
-        if cell.id in seen:
-            cell = _with_id(cell, _positional(index, seen))
-        seen.add(cell.id)
-        out.append(cell)
-    return out
+    read = [_cell(raw, index) for index, raw in enumerate(cells)]
+    ids = assign_cell_ids((c.id, c.source) for c in read)
+    return [
+        c if c.id == cell_id else _with_id(c, cell_id) for c, cell_id in zip(read, ids, strict=True)
+    ]
 
 
 def _cell(raw: object, index: int) -> NbCell:
@@ -140,8 +136,8 @@ def _cell(raw: object, index: int) -> NbCell:
         cell_type = "raw"
     source = _source(raw.get("source", ""), where)
     cell_id = raw.get("id")
-    if not isinstance(cell_id, str) or not cell_id or len(cell_id) > 1024:
-        cell_id = f"cell-{index}"
+    if not isinstance(cell_id, str):
+        cell_id = ""  # no id: notebook_cells gives it one
     count = raw.get("execution_count") if cell_type == "code" else None
     if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
         raise NotebookError(f"{where}: `execution_count` is {json_kind(count)}, not an integer")
@@ -176,15 +172,6 @@ def _source(value: object, where: str) -> str:
                 raise NotebookError(f"{where}: `source` line {j + 1} is {json_kind(part)}")
         return "".join(value)
     raise NotebookError(f"{where}: `source` is {json_kind(value)}, not a string or list")
-
-
-def _positional(index: int, taken: set[str]) -> str:
-    candidate = f"cell-{index}"
-    suffix = 1
-    while candidate in taken:
-        suffix += 1
-        candidate = f"cell-{index}-{suffix}"
-    return candidate
 
 
 def _with_id(cell: NbCell, new_id: str) -> NbCell:

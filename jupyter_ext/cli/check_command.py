@@ -1,7 +1,9 @@
 """``check``: the static checker on saved notebooks, for pre-commit hooks and CI.
 
-Exit codes: 0 no findings, 1 findings, 2 usage error or a file that could not be read
-(the other files are still checked and reported).
+Exit codes: 0 no finding at or above ``--fail-on`` (default ``warning``: ``info``
+findings alone pass, as in ``pytest --jx``), 1 some, 2 usage error or a file that could
+not be read (the other files are still checked and reported). Every finding is
+reported whatever ``--fail-on`` says.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..bridge.fail_on import DEFAULT_FAIL_ON, FAIL_ON
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 
@@ -43,6 +46,7 @@ def _write(text: str, output: str | None) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..bridge.check_output import render
+    from ..bridge.fail_on import failing
     from ..bridge.static import check_paths
 
     select, ignore = _codes(args.select), _codes(args.ignore)
@@ -54,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"jupyter-ext: {result.path}: {result.error}", file=sys.stderr)
     if any(r.error is not None for r in results):
         return EXIT_USAGE
-    return EXIT_FAILED if any(r.findings for r in results) else EXIT_OK
+    return EXIT_FAILED if any(failing(r.findings, args.fail_on) for r in results) else EXIT_OK
 
 
 def add_parsers(sub: Any) -> None:
@@ -67,7 +71,8 @@ def add_parsers(sub: Any) -> None:
         "imports below the top, papermill parameters without a parameters cell. "
         "Opt out per cell with `# noqa: JX206`, per notebook with metadata "
         '{"jupyter_ext": {"ignore": ["JX204"]}}. Rules: docs/rules.md.',
-        epilog="Exit codes: 0 clean, 1 findings, 2 usage error or unreadable file.",
+        epilog="Exit codes: 0 no finding at or above --fail-on (by default info findings "
+        "alone exit 0), 1 findings at or above it, 2 usage error or unreadable file.",
     )
     check.add_argument(
         "paths", metavar="NB_OR_DIR", nargs="+", help="notebooks, or directories to search"
@@ -81,6 +86,13 @@ def add_parsers(sub: Any) -> None:
         choices=("text", "json", "github", "junit"),
         default="text",
         help="text (default), json, github (workflow annotations) or junit (XML)",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default=DEFAULT_FAIL_ON,
+        help="lowest severity that makes the exit code 1: info, warning (default), error, "
+        "or none; every finding is reported either way (as pytest --jx-fail-on)",
     )
     check.add_argument("-o", "--output", metavar="FILE", help="write the report here")
     check.set_defaults(func=cmd_check)

@@ -81,8 +81,9 @@ def cmd_to_module(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     plan = done.plan
-    if done.paired is not None:
-        print(f"paired {notebook} with {done.paired} (py:percent)")
+    if done.pairing is not None:
+        for line in _pairing_report(notebook, done.pairing):
+            print(line)
     shown = len(plan.returns) + len(plan.maybe_returns)
     print(
         f"wrote {done.module}: {_count(len(plan.imports), 'import')} and "
@@ -91,9 +92,6 @@ def cmd_to_module(args: argparse.Namespace) -> int:
     )
     for report in plan.reports:
         print(f"{notebook}: {report.message()}")
-    if done.run_error is not None:
-        print(f"jupyter-ext: no test written: {done.run_error}", file=sys.stderr)
-        return EXIT_FAILED
     if done.test is not None and done.expected is not None:
         left = len(done.expected.excluded)
         print(
@@ -101,6 +99,11 @@ def cmd_to_module(args: argparse.Namespace) -> int:
             f"{done.expected.run_id}"
             + (f" ({left} not comparable, listed in the file)" if left else "")
         )
+    if not args.no_record:
+        print(f"recorded the runs of {notebook} in the run store {store_path(args.store)}")
+    if done.run_error is not None:
+        print(f"jupyter-ext: no test written: {done.run_error}", file=sys.stderr)
+        return EXIT_FAILED
     if args.strict and any(r.blocking for r in plan.reports):
         print(
             f"jupyter-ext: {notebook}: some code was not carried over as it is (--strict)",
@@ -110,17 +113,45 @@ def cmd_to_module(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pairing_report(notebook: Path, pairing: Any) -> list[str]:
+    """One line per file the pairing wrote, changed, or left alone although it names it."""
+    from ..convert.pairing import shown
+
+    sync = f"`jupytext --sync {notebook}` updates it"
+    lines = []
+    if pairing.notebook_changed:
+        lines.append(
+            f"changed {notebook}: jupytext formats {pairing.formats_before or '(none)'} -> "
+            f"{pairing.formats_after} (metadata only; cells and outputs as they were)"
+        )
+    script = shown(pairing.script)
+    if pairing.script_written:
+        lines.append(f"wrote {script}: the notebook as a py:percent script, paired with it")
+    else:
+        lines.append(f"left {script} as it is: the notebook's paired script already ({sync})")
+    for path, exists in pairing.others:
+        if exists:
+            lines.append(f"left {shown(path)} as it is: also paired with the notebook ({sync})")
+        else:
+            lines.append(f"did not create {shown(path)}: the pairing names it, it does not exist")
+    return lines
+
+
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "to-module",
         help="convert a notebook into an importable module and a test that checks it",
-        description="Pair NB with a py:percent script (jupytext) and write an importable "
-        "module: imports, functions, classes and constants at module level, the rest in "
+        description="Pair NB with a py:percent script (jupytext: NB's jupytext metadata "
+        "gains py:percent and the script is written beside it, unless NB is paired with "
+        "one already; other files the pairing names are neither changed nor created) and "
+        "write an importable module: imports, functions, classes and constants at module "
+        "level, the rest in "
         "run(**parameters), which returns the notebook's final named values; importing it "
         "runs nothing else. Then run the notebook with recording on and write a pytest file "
         "that calls run() and compares each value's content digest with the notebook's. "
         "Code that cannot be carried over (shell escapes, %run, %cd, out-of-order reads) "
-        "is reported with its cell and marked in the module. Exit codes: 0 converted, "
+        "is reported with its cell and marked in the module. The report names every file "
+        "written or changed. Exit codes: 0 converted, "
         "1 the notebook run failed (or --strict and something was reported), 2 bad input.",
     )
     p.add_argument("notebook", metavar="NB", help="the notebook to convert (.ipynb)")
@@ -131,7 +162,9 @@ def add_parsers(sub: Any) -> None:
         metavar="PATH",
         help="test file to write (default: test_<module>.py next to the module)",
     )
-    p.add_argument("--no-pair", action="store_true", help="do not pair NB with a .py script")
+    p.add_argument(
+        "--no-pair", action="store_true", help="do not pair NB with a .py script: NB is not changed"
+    )
     p.add_argument(
         "--no-record", action="store_true", help="write the module only: no run, no test"
     )

@@ -1,7 +1,9 @@
 """``jupyter-ext``: run, check and compare notebooks with every execution recorded.
 
 Exit codes: 0 success, 1 a notebook failed (or findings, for checking commands),
-2 usage or input error (bad arguments, unreadable notebook, unknown run).
+2 usage or input error (bad arguments, unreadable notebook, unknown run). Output cut
+short by its reader (``jupyter-ext runs | head -5``) ends quietly with exit code 0, as
+ruff and ripgrep do: the reader had what it wanted.
 
 Each command lives in its own module with an ``add_parsers(subparsers)`` function;
 heavy imports (nbclient, papermill, nbdime) happen inside the commands, so
@@ -11,6 +13,7 @@ heavy imports (nbclient, papermill, nbdime) happen inside the commands, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -28,7 +31,7 @@ from . import (
     store_commands,
     sweep_command,
 )
-from .common import EXIT_FAILED, EXIT_USAGE, UsageError
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 COMMAND_MODULES = (
     run_commands,
@@ -49,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jupyter-ext",
         description="Notebook hygiene and tracking for Jupyter: run notebooks with every "
         "execution recorded, and inspect the recorded runs.",
-        epilog="Exit codes: 0 success, 1 failure or findings, 2 usage or input error.",
+        epilog="Exit codes: 0 success, 1 failure (a failed notebook, findings at or above "
+        "--fail-on, a divergence), 2 usage or input error. Output cut short by its reader "
+        "(| head) ends quietly with 0.",
     )
     parser.add_argument("--version", action="version", version=f"jupyter-ext {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -81,7 +86,26 @@ def console() -> None:
     from .startup import skip_slow_optional_imports
 
     skip_slow_optional_imports()
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+    except BrokenPipeError:
+        code = _reader_went_away()
+    sys.exit(code)
+
+
+def _reader_went_away() -> int:
+    """The process reading our output closed it (``| head``): stop without a traceback.
+
+    Python's documented recipe: point stdout (and stderr, which ``2>&1`` sends down the
+    same pipe) at devnull, so that the flush at exit cannot raise again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a stream already closed
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

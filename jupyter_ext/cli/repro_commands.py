@@ -139,6 +139,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
                     "failed_runs": [r.run_id for r in failed],
                     "compared": comparison.compared,
                     "opaque": comparison.opaque,
+                    "outputs_compared": comparison.outputs if comparison.outputs_known else None,
                     "divergences": [asdict(d) for d in comparison.divergences],
                 },
                 indent=2,

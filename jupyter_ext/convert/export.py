@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ..bridge.error_text import last_line
+from ..core.cell_ids import notebook_cell_ids, source_text
 from ..pipeline.typed_params import declared_parameters, parameters_cell_index
 from .expected import NOT_RECORDED, ExpectedDigests, expected_digests
+from .pairing import Pairing
 from .plan import ModulePlan, PlanError, plan_module
 from .render_module import render_module
 from .render_test import TestTarget, render_test
@@ -47,29 +49,27 @@ class Options:
 class Conversion:
     module: Path
     plan: ModulePlan
-    paired: Path | None = None
+    pairing: Pairing | None = None
     test: Path | None = None
     expected: ExpectedDigests | None = None
     run_error: str | None = None
 
 
 def code_cells(nb: Any) -> list[CellInput]:
-    """The code cells, read defensively: a hand-edited notebook may have odd fields."""
+    """The code cells, read defensively: a hand-edited notebook may have odd fields.
+    Cells without an id get the one every other command names them by."""
+    cells = nb.get("cells") or []
     out = []
-    for index, cell in enumerate(nb.get("cells") or []):
+    for index, (cell, cell_id) in enumerate(zip(cells, notebook_cell_ids(cells), strict=True)):
         if not isinstance(cell, Mapping) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
         metadata = cell.get("metadata")
         tags = metadata.get("tags") if isinstance(metadata, Mapping) else None
-        cell_id = cell.get("id")
         out.append(
             CellInput(
                 index,
-                cell_id if isinstance(cell_id, str) else None,
-                source if isinstance(source, str) else "",
+                cell_id,
+                source_text(cell.get("source")),
                 tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
             )
         )
@@ -129,7 +129,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
     output = options.output
     if output.suffix != ".py" or not output.stem.isidentifier():
         raise ConversionError(f"{output}: the module must be a .py file named as an identifier")
-    paired: Path | None = None
+    pairing: Pairing | None = None
     if options.pair:
         from .pairing import PairingError, pair_notebook, paired_script
 
@@ -139,7 +139,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
                 "module path, or --no-pair"
             )
         try:
-            paired = pair_notebook(notebook)
+            pairing = pair_notebook(notebook)
         except PairingError as exc:
             raise ConversionError(str(exc)) from exc
     try:
@@ -153,10 +153,10 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
     plan, text = module_source(notebook, nb)
     _write(output, text)
     if not options.record:
-        return Conversion(output, plan, paired)
+        return Conversion(output, plan, pairing)
     records, error = _record(notebook, nb, options)
     if error is not None:
-        return Conversion(output, plan, paired, run_error=error)
+        return Conversion(output, plan, pairing, run_error=error)
     returned = [*plan.returns, *plan.maybe_returns]
     expected = expected_digests(returned, records)
     test_path = options.test or output.with_name(f"test_{output.stem}.py")
@@ -172,7 +172,7 @@ def convert_notebook(notebook: Path, options: Options) -> Conversion:
     checked = [n for n in returned if n in plan.returns or expected.excluded.get(n) != NOT_RECORDED]
     source = render_test(target, expected, checked, testbook=options.testbook)
     _write(test_path, format_source(source))
-    return Conversion(output, plan, paired, test_path, expected)
+    return Conversion(output, plan, pairing, test_path, expected)
 
 
 def _write(path: Path, text: str) -> None:

@@ -87,6 +87,62 @@ def test_select_ignore_and_usage_errors(data: Path) -> None:
     assert check(cwd=data).returncode == 2  # no path: argparse's usage error
 
 
+def _severities(path: Path, *severities: str) -> Path:
+    """A notebook whose findings have the given severities: ``info`` an import below the
+    first cell (JX207), ``warning`` an absolute path (JX206), ``error`` a saved error
+    (JX205)."""
+    sources = {
+        "info": "import math",
+        "warning": "data = '/home/someone/data.csv'",
+        "error": "1 / 0",
+    }
+    nb = new_notebook(cells=[new_code_cell("x = 1", execution_count=1)])
+    for n, severity in enumerate(severities, start=2):
+        cell = new_code_cell(sources[severity], execution_count=n)
+        if severity == "error":
+            error = {"ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": []}
+            cell.outputs = [nbformat.v4.new_output("error", **error)]
+        nb.cells.append(cell)
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"})]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("severities", "fail_on", "code"),
+    [
+        (["info"], None, 0),  # what pytest --jx passes, check passes
+        (["info"], "info", 1),
+        (["info", "warning"], None, 1),
+        (["warning"], "error", 0),
+        (["warning", "error"], "error", 1),
+        (["warning", "error"], "none", 0),
+        ([], "info", 0),
+    ],
+)
+def test_exit_codes_follow_the_severities(
+    tmp_path: Path, severities: list[str], fail_on: str | None, code: int
+) -> None:
+    _severities(tmp_path / "nb.ipynb", *severities)
+    args = ["nb.ipynb", "--format", "json"] + (["--fail-on", fail_on] if fail_on else [])
+    result = check(*args, cwd=tmp_path)
+    assert result.returncode == code, result.stdout + result.stderr
+    found = json.loads(result.stdout)["files"][0]["findings"]
+    assert sorted(f["severity"] for f in found) == sorted(severities)  # all reported
+
+
+def test_unreadable_files_exit_2_whatever_fail_on_says(data: Path) -> None:
+    (data / "bad.ipynb").write_text("nope")
+    assert check("bad.ipynb", "--fail-on", "none", cwd=data).returncode == 2
+    assert check("clean.ipynb", "--fail-on", "fatal", cwd=data).returncode == 2
+
+
+def test_help_states_the_exit_codes(data: Path) -> None:
+    shown = " ".join(check("--help", cwd=data).stdout.split())
+    assert "--fail-on {info,warning,error,none}" in shown
+    assert "Exit codes: 0 no finding at or above --fail-on" in shown
+
+
 def test_json_report_validates_and_names_errors(data: Path) -> None:
     (data / "bad.ipynb").write_text("nope")
     result = check(".", "--format", "json", cwd=data)

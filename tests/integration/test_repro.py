@@ -144,3 +144,36 @@ def test_causes_time_environment_and_upstream() -> None:
 def test_opaque_values_are_counted_not_compared() -> None:
     found = compare([_cell("id:a", {"g": None, "x": "1"})], [_cell("id:a", {"g": "9", "x": "1"})])
     assert found.reproducible and (found.compared, found.opaque) == (1, 1)
+
+
+def test_randomness_that_is_only_displayed_is_not_reproducible(tmp_path: Path) -> None:
+    """`np.random.rand(n)` on a cell's last line assigns nothing: only its output tells."""
+    nb = write_notebook(
+        tmp_path / "shown.ipynb", "n = 3", "import numpy as np", "np.random.rand(n)", "n * 2"
+    )
+    done = cli("repro", str(nb), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    first = next(line for line in done.stdout.splitlines() if "first divergence" in line)
+    assert "cell 3 (id c2): its output differs" in first
+    assert "likely cause      unseeded randomness: cell 3 (id c2)" in done.stdout
+
+    assert cli("lock", str(nb), cwd=tmp_path).returncode == 0
+    lock = json.loads((tmp_path / "shown.lock.json").read_text())
+    assert all("output" in cell for cell in lock["cells"])
+    locked = cli("repro", str(nb), "--lock", "shown.lock.json", cwd=tmp_path)
+    assert locked.returncode == 1
+    assert "cell 3 (id c2): its output differs from the reference's" in locked.stdout
+
+
+def test_addresses_and_timings_in_outputs_still_reproduce(tmp_path: Path) -> None:
+    nb = write_notebook(
+        tmp_path / "steady.ipynb",
+        "n = 3",
+        "class Box:\n    pass\n\nBox()",
+        "print(object(), len)",
+        "%time total = sum(range(n))\ntotal",
+    )
+    done = cli("repro", str(nb), "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["reproducible"] and report["outputs_compared"] == 4

@@ -15,6 +15,7 @@ from nbformat.v3 import new_notebook as v3_notebook
 from nbformat.v3 import new_worksheet
 
 from jupyter_ext.bridge.static import check_notebook, check_paths
+from jupyter_ext.core.cell_ids import derived_cell_id
 
 from .static_helpers import OUT, code, notebook, write
 
@@ -98,7 +99,9 @@ def test_nbformat_3_is_upgraded_in_memory_and_checked(tmp_path: Path) -> None:
     path.write_text(nbformat.v3.nbjson.writes(nb), encoding="utf-8")
     result = check_notebook(path)
     assert result.error is None
-    assert [(f["code"], f["cell_id"]) for f in result.findings] == [("JX105", "cell-0")]
+    assert [(f["code"], f["cell_id"]) for f in result.findings] == [
+        ("JX105", derived_cell_id("y = x + 1"))
+    ]
     assert json.loads(path.read_text())["nbformat"] == 3  # the file is left alone
 
 
@@ -108,7 +111,9 @@ def test_notebooks_without_cell_ids_are_checked(tmp_path: Path) -> None:
         del cell["id"]
     nb["nbformat_minor"] = 4
     result = check_notebook(write(tmp_path / "nb.ipynb", nb))
-    assert [(f["code"], f["cell_id"]) for f in result.findings] == [("JX105", "cell-0")]
+    assert [(f["code"], f["cell_id"]) for f in result.findings] == [
+        ("JX105", derived_cell_id("y = x"))
+    ]
 
 
 def test_good_files_are_still_checked_next_to_bad_ones(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from jupyter_ext.analysis.hygiene import HygieneEngine
 from jupyter_ext.bridge.static import check_notebook, records_from_notebook
 from jupyter_ext.bridge.static_code import code_facts, python_code
+from jupyter_ext.core.cell_ids import derived_cell_id
 
 from .static_helpers import code, md, notebook
 
@@ -57,19 +58,20 @@ def test_check_of_the_example() -> None:
     assert order["written_by"][0]["cell_id"] == "set-threshold-20"
 
 
-def test_cells_without_ids_get_stable_positional_ids() -> None:
+def test_cells_without_ids_get_the_derived_ids() -> None:
     nb = notebook(md("t"), code("x = 1", 1), code("x", 2))
     for cell in nb["cells"]:
         del cell["id"]
     records, snap = records_from_notebook(nb)
-    assert [c.id for c in snap.cells] == ["cell-0", "cell-1", "cell-2"]
-    assert [r.cell_id for r in records] == ["cell-1", "cell-2"]
+    derived = [derived_cell_id("t"), derived_cell_id("x = 1"), derived_cell_id("x")]
+    assert [c.id for c in snap.cells] == derived
+    assert [r.cell_id for r in records] == derived[1:]
 
 
 def test_duplicate_ids_keep_the_first_holder() -> None:
     nb = notebook(code("x = 1", 1, id="a"), code("y = 2", 2, id="a"))
     _, snap = records_from_notebook(nb)
-    assert [c.id for c in snap.cells] == ["a", "cell-1"]
+    assert [c.id for c in snap.cells] == ["a", derived_cell_id("y = 2")]
 
 
 def test_sanitised_notebooks_give_no_records() -> None:

@@ -72,24 +72,90 @@ def test_module_imports_without_side_effects_and_runs(
     assert set(first) == {"buckets", "values", "total", "query", "counter", "mean", "i", "status"}
 
 
-def test_pairs_the_notebook_as_py_percent(work: Path) -> None:
+def test_pairs_the_notebook_as_py_percent(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record"]) == 0
     paired = work / "definitions.py"
     assert paired.read_text().count("# %%") >= 7
     metadata = json.loads((work / "definitions.ipynb").read_text())["metadata"]
     assert metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        "changed definitions.ipynb: jupytext formats (none) -> ipynb,py:percent "
+        "(metadata only; cells and outputs as they were)",
+        "wrote definitions.py: the notebook as a py:percent script, paired with it",
+    ]
+    assert out[2].startswith("wrote defs.py: ")
 
 
-def test_pairing_keeps_the_formats_the_notebook_already_has(work: Path) -> None:
-    """A notebook paired with Markdown stays paired with it, and gains the script."""
-    nb_path = work / "definitions.ipynb"
-    nb = json.loads(nb_path.read_text())
-    nb["metadata"]["jupytext"] = {"formats": "ipynb,md"}
-    nb_path.write_text(json.dumps(nb))
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.name != "__pycache__"}
+
+
+def test_a_notebook_paired_with_markdown_gains_the_script_and_nothing_else(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shaped like the Python Data Science Handbook's chapters: nbformat 4.4, no cell ids,
+    paired `ipynb,md` with no .md file beside it. The .md is not created, the notebook
+    changes in its jupytext metadata only, and the report names every file."""
+    shutil.copy(ROOT / "tests" / "data" / "nbformat44" / "arrays.ipynb", work)
+    nb_path = work / "arrays.ipynb"
+    before, files = json.loads(nb_path.read_text()), _files(work)
+    assert main(["to-module", "arrays.ipynb", "-o", "arrays_mod.py", "--no-record"]) == 0
+    assert _files(work) == files | {"arrays.py", "arrays_mod.py"}
+    after = json.loads(nb_path.read_text())
+    assert after["metadata"].pop("jupytext") == {"formats": "ipynb,md,py:percent"}
+    before["metadata"].pop("jupytext")
+    assert after == before  # still 4.4, still no ids, outputs kept
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [
+        "changed arrays.ipynb: jupytext formats ipynb,md -> ipynb,md,py:percent "
+        "(metadata only; cells and outputs as they were)",
+        "wrote arrays.py: the notebook as a py:percent script, paired with it",
+        "did not create arrays.md: the pairing names it, it does not exist",
+    ]
+    # an existing Markdown twin, with an edit the notebook lacks, is left alone
+    (work / "arrays.md").write_text("# edited by hand\n")
+    (work / "arrays.py").unlink()
+    before["metadata"]["jupytext"] = {"formats": "ipynb,md"}
+    nb_path.write_text(json.dumps(before))
+    assert main(["to-module", "arrays.ipynb", "-o", "arrays_mod.py", "--no-record"]) == 0
+    assert (work / "arrays.md").read_text() == "# edited by hand\n"
+    assert json.loads(nb_path.read_text())["cells"] == before["cells"]
+    out = capsys.readouterr().out
+    assert "left arrays.md as it is: also paired with the notebook" in out
+    assert "`jupytext --sync arrays.ipynb` updates it" in out
+
+
+def test_a_script_already_paired_is_left_as_it_is(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record"]) == 0
-    metadata = json.loads(nb_path.read_text())["metadata"]
-    assert metadata["jupytext"]["formats"] == "ipynb,md,py:percent"
-    assert (work / "definitions.md").is_file() and (work / "definitions.py").is_file()
+    script, nb_path = work / "definitions.py", work / "definitions.ipynb"
+    script.write_text(script.read_text() + "\n# a reviewer's note\n")
+    before = (script.read_bytes(), nb_path.read_bytes())
+    capsys.readouterr()
+    assert main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record"]) == 0
+    assert (script.read_bytes(), nb_path.read_bytes()) == before
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "left definitions.py as it is: the notebook's paired script already "
+        "(`jupytext --sync definitions.ipynb` updates it)"
+    )
+    assert not any(line.startswith("changed") for line in out)
+
+
+def test_a_script_the_notebook_is_not_paired_with_is_not_overwritten(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (work / "definitions.py").write_text("# someone's own module\n")
+    before = (work / "definitions.ipynb").read_bytes()
+    assert main(["to-module", "definitions.ipynb", "-o", "defs.py", "--no-record"]) == 2
+    err = capsys.readouterr().err
+    assert "definitions.py exists and definitions.ipynb is not paired with it" in err
+    assert err.count("\n") == 1
+    assert (work / "definitions.py").read_text() == "# someone's own module\n"
+    assert (work / "definitions.ipynb").read_bytes() == before
+    assert not (work / "defs.py").exists()
 
 
 def test_no_pair_leaves_the_notebook_alone(work: Path) -> None:
