@@ -8,12 +8,13 @@ here: the same in every command, and the same in every run of the unchanged note
 * A cell keeps its own id when it is a non-empty string of at most 1024 characters
   that no earlier cell holds (a duplicate, usually from a bad merge, stays with its
   first holder).
-* Any other cell gets 8 hex digits of ``sha256("<rank>:<source>")``. ``source`` has
-  trailing whitespace removed, line by line and at the end (what editors change
-  without changing meaning), and ``rank`` counts the earlier cells with that same
-  source, so two cells with equal sources still get different ids. Inserting, deleting
-  or moving other cells leaves a cell's id alone, and so does the parameters cell
-  papermill injects; editing the cell gives it a new one.
+* Any other cell gets 8 hex digits of ``sha256("<rank>:<source hash>")``, the hash
+  being ``core.ids.source_hash`` (secrets redacted, trailing whitespace removed line
+  by line and at the end, as editors change it without changing meaning), and ``rank``
+  counts the earlier cells with that same source, so two cells with equal sources
+  still get different ids. Inserting, deleting or moving other cells leaves a cell's
+  id alone, and so does the parameters cell papermill injects; editing the cell gives
+  it a new one (editing only a secret in it does not).
 * Should a derived id equal an id already taken, more hex digits are used.
 
 Pure: no I/O; the same input always gives the same ids.
@@ -24,6 +25,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
+
+from .ids import source_hash
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -50,9 +53,13 @@ def _normalised(source: str) -> str:
 
 
 def derived_cell_id(source: str, rank: int = 0, length: int = _SHORT) -> str:
-    """The id of a cell without one: ``rank`` earlier cells have the same source."""
-    text = f"{rank}:{_normalised(source)}"
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+    """The id of a cell without one: ``rank`` earlier cells have the same source.
+
+    Derived from the redacted source's hash, not the source: ids are stored and
+    exported, and a hash of a cell holding a password would let anyone test guesses.
+    """
+    text = f"{rank}:{source_hash(source)}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:length]
 
 
 def assign_cell_ids(cells: Iterable[tuple[object, str]]) -> list[str]:

@@ -100,3 +100,17 @@ def test_ids_a_notebook_has_are_never_changed() -> None:
     nb.cells[0]["id"] = "mine"
     ensure_cell_ids(nb)
     assert nb.cells[0]["id"] == "mine"
+
+
+def test_a_derived_id_carries_nothing_of_a_secret_in_the_cell() -> None:
+    """Ids are stored and exported: one derived from a cell's raw text would let anyone
+    test guesses of a password it holds."""
+    from jupyter_ext.core.source_redaction import redact_source
+
+    cell = "password = 'hunter2'\nconnect(password=password)"
+    assert redact_source(cell) != cell
+    assert derived_cell_id(cell) == derived_cell_id(redact_source(cell))
+    assert derived_cell_id(cell) == derived_cell_id(
+        "password = 'other'\nconnect(password=password)"
+    )
+    assert derived_cell_id(cell) != derived_cell_id("x = 1")
