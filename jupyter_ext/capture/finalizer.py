@@ -225,6 +225,23 @@ def provisional_record(job: FinalizeJob) -> ExecutionRecord:
         )
     digested = job.computed.keys() | job.large.keys()
     files = tuple(job.files.done) if job.files is not None else ()
+    pending = Pending(
+        digests=tuple(sorted(job.large)),
+        mutated=tuple(sorted(digested - job.written)),
+        files=tuple(sorted(p.path for p in job.files.pending)) if job.files else (),
+    )
+    return _assemble(
+        job, variables, (), tuple(sorted(files, key=lambda f: (f.path, f.mode))), pending
+    )
+
+
+def _assemble(
+    job: FinalizeJob,
+    variables: list[VariableState],
+    mutated: tuple[str, ...],
+    files: tuple[FileAccess, ...],
+    pending: Pending | None,
+) -> ExecutionRecord:
     return ExecutionRecord(
         run_id=job.run_id,
         seq=job.seq,
@@ -238,15 +255,12 @@ def provisional_record(job: FinalizeJob) -> ExecutionRecord:
         error_type=job.error_type,
         reads=tuple(sorted(job.reads)),
         writes=tuple(sorted(job.written)),
+        mutated=mutated,
         deleted=tuple(sorted(job.deleted)),
         variables=tuple(variables),
         notes=job.notes,
-        files=tuple(sorted(files, key=lambda f: (f.path, f.mode))),
-        pending=Pending(
-            digests=tuple(sorted(job.large)),
-            mutated=tuple(sorted(digested - job.written)),
-            files=tuple(sorted(p.path for p in job.files.pending)) if job.files else (),
-        ),
+        files=files,
+        pending=pending or None,
     )
 
 
@@ -299,22 +313,4 @@ def build_record(
                     name=name, type_name=last.type_name, digest=last.value, opaque=last.opaque
                 )
             )
-    return ExecutionRecord(
-        run_id=job.run_id,
-        seq=job.seq,
-        cell_id=job.cell_id,
-        execution_count=job.execution_count,
-        source_hash=job.source_hash,
-        source=job.source,
-        started_at=job.started_at,
-        duration=job.duration,
-        status=job.status,
-        error_type=job.error_type,
-        reads=tuple(sorted(job.reads)),
-        writes=tuple(sorted(job.written)),
-        mutated=tuple(mutated),
-        deleted=tuple(sorted(job.deleted)),
-        variables=tuple(variables),
-        notes=job.notes,
-        files=files,
-    )
+    return _assemble(job, variables, tuple(mutated), files, None)

@@ -200,21 +200,27 @@ def looks_secret_binding(name: str) -> bool:
 # Well-known credential formats.  Each is anchored on a distinctive prefix so that it
 # cannot match ordinary prose.  Every pattern that can fail after a scan has that scan
 # bounded, so that a megabyte of adversarial text is still vetted in linear time.
+KEY_SHAPES: tuple[str, ...] = (
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",  # GitHub
+    r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
+    r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+    r"\b(?:sk|rk)-(?=[A-Za-z0-9_-]{0,64}[0-9])[A-Za-z0-9_-]{20,}",  # sk- API keys
+    r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe
+    r"\bAIza[0-9A-Za-z_-]{35}",  # Google API key
+    r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
+    r"\bglpat-[A-Za-z0-9_-]{20,}",  # GitLab
+    r"\bnpm_[A-Za-z0-9]{36}",
+    r"\bpypi-[A-Za-z0-9_-]{50,}",
+)
+"""Regular expressions of credential formats, each anchored on a distinctive prefix; the
+source redactor matches the same shapes inside cells."""
+
 _TOKEN_PATTERNS = re.compile(
     "|".join(
         [
             r"eyJ[A-Za-z0-9_-]{5,512}\.eyJ[A-Za-z0-9_-]{5,}\.",  # JWT
-            r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",  # GitHub
-            r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
-            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+            *KEY_SHAPES,
             r"hooks\.slack\.com/services/[A-Za-z0-9/]{20,}",
-            r"\b(?:sk|rk)-(?=[A-Za-z0-9_-]{0,64}[0-9])[A-Za-z0-9_-]{20,}",  # sk- API keys
-            r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe
-            r"\bAIza[0-9A-Za-z_-]{35}",  # Google API key
-            r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
-            r"\bglpat-[A-Za-z0-9_-]{20,}",  # GitLab
-            r"\bnpm_[A-Za-z0-9]{36}",
-            r"\bpypi-[A-Za-z0-9_-]{50,}",
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
         ]
     )

@@ -154,16 +154,28 @@ class RunStore:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
+            with self._outermost(busy=None):
                 yield
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-            finally:
-                self._depth = 0
+
+    @contextmanager
+    def _outermost(self, busy: type[Exception] | None) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` with the lock held and no transaction open;
+        with ``busy``, a write lock held elsewhere past the busy timeout raises that."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if busy is not None and ("locked" in str(exc) or "busy" in str(exc)):
+                raise busy("another process holds the store's write lock") from exc
+            raise
+        self._depth = 1
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._depth = 0
 
     @contextmanager
     def bounded_transaction(self, lock_wait: float, busy_ms: int) -> Iterator[None]:
@@ -181,21 +193,8 @@ class RunStore:
                 raise StoreBusy("a transaction is already open on this connection")
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
             try:
-                try:
-                    self._conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    if "locked" in str(exc) or "busy" in str(exc):
-                        raise StoreBusy("another process holds the store's write lock") from exc
-                    raise
-                self._depth = 1
-                try:
+                with self._outermost(busy=StoreBusy):
                     yield
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    self._rollback()
-                    raise
-                finally:
-                    self._depth = 0
             finally:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
