@@ -292,7 +292,8 @@ class Recorder:
         redact = self.settings.redact_sources
         for name in to_digest:
             value = ns.get(name)
-            if redact and type(value) in (str, bytes) and looks_secret_binding(name):
+            kind = type(value)  # compared by identity: a metaclass may define __eq__
+            if redact and (kind is str or kind is bytes) and looks_secret_binding(name):
                 # A digest of a short secret can be recovered by guessing; a string
                 # cannot change in place, so nothing the rules need is lost.
                 computed[name] = Digest(None, type(value).__name__, SECRET_NOT_DIGESTED)
