@@ -84,6 +84,9 @@ class Finalizer:
         self._jobs: deque[FinalizeJob] = deque()
         self._cond = threading.Condition()
         self._unfinished = 0
+        self._unbuilt = 0
+        """Jobs whose record is still to be built: while any is, the worker owns the
+        last known digests and :meth:`finish_inline` declines."""
         self._stopping = False
         self._known: dict[str, Digest] = {}
         self.completed = 0
@@ -102,9 +105,10 @@ class Finalizer:
         if job.has_large_work:
             return None
         with self._cond:
-            if self._unfinished:
+            if self._unbuilt:
                 return None
-            # The worker is idle and only the caller submits: the table is ours now.
+            # No record is being built and only the caller submits: the table is ours.
+            # (Jobs that only deliver a built record do not touch it.)
             files = job.files.finish() if job.files is not None else ()
             record = build_record(job, job.computed, self._known, files)
             job.built = record
@@ -114,19 +118,28 @@ class Finalizer:
 
     def submit(self, job: FinalizeJob) -> None:
         with self._cond:
+            idle = not self._jobs
             self._jobs.append(job)
             self._unfinished += 1
+            if job.built is None:
+                self._unbuilt += 1
             self._last_submit = time.monotonic()
-            self._cond.notify_all()
+            # A worker with jobs is already timing its quiet period and will see this
+            # one; waking it after every cell would have it compete with the next cell.
+            if idle:
+                self._cond.notify_all()
 
     @property
     def busy(self) -> bool:
-        return self._unfinished > 0
+        """Whether records are still being built (big values may be waiting for digests)."""
+        return self._unbuilt > 0
 
     def pending_names(self) -> set[str]:
         """Names whose big values are still waiting to be hashed."""
         with self._cond:
-            return {name for job in self._jobs for name in job.large}
+            if not self._unbuilt:
+                return set()
+            return {name for job in self._jobs if job.built is None for name in job.large}
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until every submitted job is done; False (and jobs marked) on timeout."""
@@ -176,7 +189,12 @@ class Finalizer:
                 if job.built is not None:
                     self._sink(job.built, True)
                 else:
-                    self._sink(self._finish(job), False)
+                    try:
+                        record = self._finish(job)
+                    finally:
+                        with self._cond:
+                            self._unbuilt -= 1
+                    self._sink(record, False)
             except BaseException as exc:  # never let the worker die silently
                 self._on_error(exc)
             finally:

@@ -338,7 +338,7 @@ class Recorder:
         # Stored before the reply: complete when nothing is big or queued ahead of it,
         # else provisional (the worker's complete record replaces it).
         record = self.finalizer.finish_inline(job)
-        self.writer.commit_now(ops.AddExecution(record or provisional_record(job)))
+        self.writer.commit_now(ops.AddExecution(record or provisional_record(job), fresh=True))
         self.finalizer.submit(job)
         self._note_imports()
 

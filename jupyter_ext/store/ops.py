@@ -30,9 +30,11 @@ class BeginRun:
 @dataclass(frozen=True, slots=True)
 class AddExecution:
     record: ExecutionRecord
+    fresh: bool = False
+    """First write of this execution (see ``RunStore.add_execution``)."""
 
     def apply(self, store: RunStore) -> None:
-        store.add_execution(self.record)
+        store.add_execution(self.record, fresh=self.fresh)
 
 
 @dataclass(frozen=True, slots=True)

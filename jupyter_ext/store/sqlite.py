@@ -131,6 +131,9 @@ class RunStore:
         self.path: Path = store_path(path)
         try:
             self._busy_ms = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+            self._busy_now = self._busy_ms
+            self._runs_known: set[str] = set()
+            self._runs_ensured: set[str] = set()
             migrate(self._conn)
             self._identity = None if is_memory(path) else file_identity(self.path)
         except BaseException:
@@ -154,8 +157,16 @@ class RunStore:
                 finally:
                     self._depth -= 1
                 return
+            self._set_busy_timeout(self._busy_ms)
             with self._outermost(busy=None):
                 yield
+
+    def _set_busy_timeout(self, ms: int) -> None:
+        """Change the busy timeout only when it differs: cheap on the cell's path, where
+        every commit is bounded and nothing else runs in between."""
+        if self._busy_now != ms:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+            self._busy_now = ms
 
     @contextmanager
     def _outermost(self, busy: type[Exception] | None) -> Iterator[None]:
@@ -171,10 +182,12 @@ class RunStore:
         try:
             yield
             self._conn.execute("COMMIT")
+            self._runs_known |= self._runs_ensured
         except BaseException:
             self._rollback()
             raise
         finally:
+            self._runs_ensured = set()
             self._depth = 0
 
     @contextmanager
@@ -191,13 +204,9 @@ class RunStore:
         try:
             if self._depth:
                 raise StoreBusy("a transaction is already open on this connection")
-            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
-            try:
-                with self._outermost(busy=StoreBusy):
-                    yield
-            finally:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            self._set_busy_timeout(busy_ms)
+            with self._outermost(busy=StoreBusy):
+                yield
         finally:
             self._lock.release()
 
@@ -265,10 +274,15 @@ class RunStore:
             )
 
     def _ensure_run(self, run_id: str, started_at: float) -> None:
+        # Runs are never deleted, so one committed on this connection need not be
+        # checked again: a statement less in every commit on the cell's path.
+        if run_id in self._runs_known:
+            return
         self._conn.execute(
             "INSERT OR IGNORE INTO runs (run_id, started_at, complete) VALUES (?, ?, 0)",
             (run_id, started_at),
         )
+        self._runs_ensured.add(run_id)
 
     def set_environment(self, run_id: str, environment: Mapping[str, Any]) -> None:
         """Attach the run's environment (captured once per run, off the cell's path)."""
@@ -297,11 +311,14 @@ class RunStore:
                 (path, content_hash, run_id),
             )
 
-    def add_execution(self, rec: ExecutionRecord) -> None:
+    def add_execution(self, rec: ExecutionRecord, *, fresh: bool = False) -> None:
         """Store one execution, its variable states and its files in one transaction.
 
         Writing the same ``(run_id, seq)`` again replaces it, variables and files
-        included, so a retry never duplicates.
+        included, so a retry never duplicates.  ``fresh`` says the caller writes this
+        execution for the first time (the kernel, before its reply): the variables and
+        files of an earlier version need not be deleted, two statements fewer; a retry
+        of the same record still lands on the same keys.
         """
         with self.transaction():
             conn = self._conn
@@ -333,9 +350,10 @@ class RunStore:
                     _dumps(rec.pending.to_json()) if rec.pending else None,
                 ),
             )
-            conn.execute(
-                "DELETE FROM variables WHERE run_id = ? AND seq = ?", (rec.run_id, rec.seq)
-            )
+            if not fresh:
+                conn.execute(
+                    "DELETE FROM variables WHERE run_id = ? AND seq = ?", (rec.run_id, rec.seq)
+                )
             conn.executemany(
                 """
                 INSERT OR REPLACE INTO variables (run_id, seq, name, position, type_name,
@@ -358,7 +376,12 @@ class RunStore:
                     for i, v in enumerate(rec.variables)
                 ],
             )
-            conn.execute("DELETE FROM files WHERE run_id = ? AND seq = ?", (rec.run_id, rec.seq))
+            if not fresh:
+                conn.execute(
+                    "DELETE FROM files WHERE run_id = ? AND seq = ?", (rec.run_id, rec.seq)
+                )
+            if not rec.files:
+                return
             conn.executemany(
                 """
                 INSERT OR REPLACE INTO files (run_id, seq, path, mode, size, digest, opaque)

@@ -160,6 +160,7 @@ class BackgroundWriter:
         self._degraded_told: set[str] = set()
         self._since_checkpoint = 0
         self._checkpoint_due = False
+        self._flushers = 0
         self._checkpoints = 0
         self._checkpoint_retry_at: float | None = None
         self._checkpoint_requests = 0
@@ -260,7 +261,10 @@ class BackgroundWriter:
             self._committed_inline += len(batch)
             self._degraded = None
             self._count_for_checkpoint(len(batch))
-            self._cond.notify_all()
+            # Wake only who waits for this: waking the idle writer thread after every
+            # commit would make it compete for the interpreter on the cell's path.
+            if self._flushers or self._checkpoint_due:
+                self._cond.notify_all()
         return True
 
     def _count_for_checkpoint(self, written: int) -> None:
@@ -348,13 +352,17 @@ class BackgroundWriter:
                 if self._processed < target:
                     self._wake = True
                     self._cond.notify_all()
-                while self._processed < target:
-                    if self._failures > failures or self._stopped:
-                        return False
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                    self._cond.wait(remaining)
+                self._flushers += 1
+                try:
+                    while self._processed < target:
+                        if self._failures > failures or self._stopped:
+                            return False
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            return False
+                        self._cond.wait(remaining)
+                finally:
+                    self._flushers -= 1
                 return True
         except Exception:
             return False
