@@ -135,7 +135,10 @@ const trackerPlugin: JupyterFrontEndPlugin<IHygieneTracker> = {
         })
         .catch(reason => {
           console.warn('jupyter-ext: settings could not be loaded', reason);
+          tracker.configure(false, DEFAULT_OPTIONS);
         });
+    } else {
+      tracker.configure(false, DEFAULT_OPTIONS);
     }
 
     console.log(`jupyter-ext: extension activated (version ${VERSION})`);

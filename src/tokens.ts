@@ -17,6 +17,12 @@ export interface INotebookHygiene {
   readonly model: HygieneModel;
   /** Whether the user (or the auto-track setting) asked to track this notebook. */
   readonly tracking: boolean;
+  /**
+   * Whether `tracking` is settled for this notebook: the user chose, or the
+   * auto-track setting and the choice remembered from its last opening have
+   * been applied. A notebook not decided yet may still start tracking.
+   */
+  readonly trackingDecided: boolean;
   /** The kernel side's `hello`; null until it answers, or if it never does. */
   readonly kernel: IHelloMessage | null;
   /** The latest `state` pushed by the kernel; null before the first one. */

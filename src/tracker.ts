@@ -5,6 +5,7 @@
  */
 
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
@@ -48,7 +49,11 @@ export class HygieneTracker implements IHygieneTracker {
     return this._connections.get(panel) ?? null;
   }
 
-  /** Apply settings; turning auto-track on tracks every open notebook. */
+  /**
+   * Apply settings; turning auto-track on tracks every open notebook. No
+   * notebook's tracking is decided before the first call: the plugin calls
+   * it with the defaults when there are no settings to load.
+   */
   configure(autoTrack: boolean, options: IConnectionOptions): void {
     this._options = options;
     const wasOn = this._autoTrack;
@@ -60,6 +65,7 @@ export class HygieneTracker implements IHygieneTracker {
         }
       }
     }
+    this._configured.resolve();
   }
 
   /** The connection of `panel`, created on first use. */
@@ -82,9 +88,8 @@ export class HygieneTracker implements IHygieneTracker {
     this._remember(panel, connection);
     if (this._autoTrack) {
       void connection.track({ remember: false });
-    } else {
-      void this._restore(panel, connection);
     }
+    void this._decide(panel, connection);
     this._added.emit(connection);
     if (this._notebooks.currentWidget === panel) {
       this._currentChanged.emit(connection);
@@ -111,27 +116,38 @@ export class HygieneTracker implements IHygieneTracker {
     });
   }
 
-  /** Track a notebook the user chose to track when it was last open. */
-  private async _restore(
+  /**
+   * Settle whether `panel` is tracked without the user: once the settings
+   * and the remembered choices are loaded and the notebook is open, track it
+   * if auto-track is on or the user tracked it when it was last open, then
+   * mark the decision final (what tests and views wait for).
+   */
+  private async _decide(
     panel: NotebookPanel,
     connection: NotebookConnection
   ): Promise<void> {
     const memory = this._memory;
-    if (memory === null) {
-      return;
-    }
     try {
-      await Promise.all([memory.ready, panel.context.ready]);
+      await Promise.all([
+        this._configured.promise,
+        memory?.ready,
+        panel.context.ready
+      ]);
     } catch {
-      return; // A notebook that failed to open has nothing to track.
+      // A notebook that failed to open has nothing to track.
+      connection.markDecided();
+      return;
     }
     if (
       !connection.isDisposed &&
+      !connection.trackingDecided &&
       !connection.tracking &&
-      memory.has(panel.context.path)
+      (this._autoTrack || (memory?.has(panel.context.path) ?? false))
     ) {
-      await connection.track({ remember: false });
+      // Tracking is on as soon as track() is called; connecting goes on.
+      void connection.track({ remember: false });
     }
+    connection.markDecided();
   }
 
   /** Emits each new connection, for views that attach to every notebook. */
@@ -140,6 +156,7 @@ export class HygieneTracker implements IHygieneTracker {
   }
 
   private _autoTrack = false;
+  private readonly _configured = new PromiseDelegate<void>();
   private _options: IConnectionOptions = DEFAULT_OPTIONS;
   private readonly _connections = new Map<NotebookPanel, NotebookConnection>();
   private readonly _changed = new Signal<this, INotebookHygiene>(this);

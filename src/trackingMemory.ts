@@ -19,6 +19,8 @@ export interface ITrackingMemory {
   rename(from: string, to: string): void;
 }
 
+type Change = (paths: TrackedPaths) => boolean;
+
 export class TrackingMemory implements ITrackingMemory {
   constructor(private readonly _state: IStateDB | null) {
     this.ready = this._load();
@@ -31,34 +33,53 @@ export class TrackingMemory implements ITrackingMemory {
   }
 
   remember(path: string, tracked: boolean): void {
-    const changed = tracked ? this._paths.add(path) : this._paths.remove(path);
-    if (changed) {
-      this._save();
-    }
+    this._apply(paths => (tracked ? paths.add(path) : paths.remove(path)));
   }
 
   rename(from: string, to: string): void {
-    if (this._paths.rename(from, to)) {
+    this._apply(paths => paths.rename(from, to));
+  }
+
+  /**
+   * Apply a change now and, while the stored choices are still loading,
+   * again on them once they arrive: a notebook untracked or renamed before
+   * then must not come back from the stored list.
+   */
+  private _apply(change: Change): void {
+    const changed = change(this._paths);
+    if (this._pending !== null) {
+      this._pending.push(change);
+    } else if (changed) {
       this._save();
     }
   }
 
   private async _load(): Promise<void> {
-    if (this._state === null) {
+    const state = this._state;
+    if (state === null) {
+      this._pending = null;
       return;
     }
+    let stored: unknown;
     try {
-      const stored = await this._state.fetch(STATE_KEY);
-      if (Array.isArray(stored)) {
-        // Choices made before loading finished win over stored ones.
-        const current = this._paths.toJSON();
-        this._paths = new TrackedPaths([...stored, ...current]);
-      }
+      stored = await state.fetch(STATE_KEY);
     } catch (reason) {
       console.warn(
         'jupyter-ext: remembered tracking choices unavailable',
         reason
       );
+    }
+    const pending = this._pending ?? [];
+    this._pending = null;
+    if (Array.isArray(stored)) {
+      const paths = new TrackedPaths(stored);
+      for (const change of pending) {
+        change(paths);
+      }
+      this._paths = paths;
+    }
+    if (pending.length > 0) {
+      this._save();
     }
   }
 
@@ -67,14 +88,16 @@ export class TrackingMemory implements ITrackingMemory {
     if (state === null) {
       return;
     }
-    void this.ready
-      .then(() =>
-        state.save(STATE_KEY, this._paths.toJSON() as ReadonlyPartialJSONValue)
-      )
+    // Saves run in the order they are made, each with the whole list as it
+    // is then: the last one holds every choice made before it.
+    state
+      .save(STATE_KEY, this._paths.toJSON() as ReadonlyPartialJSONValue)
       .catch(reason =>
         console.warn('jupyter-ext: tracking choice not saved', reason)
       );
   }
 
+  /** Changes made before the stored choices were loaded; null once loaded. */
+  private _pending: Change[] | null = [];
   private _paths = new TrackedPaths();
 }

@@ -126,6 +126,23 @@ export class NotebookConnection implements INotebookHygiene {
     return this._tracking;
   }
 
+  /**
+   * Whether `tracking` is settled: the user chose, or the tracker has applied
+   * the auto-track setting and the choice remembered for this notebook. Until
+   * then a notebook that is not tracked yet may still be tracked by itself.
+   */
+  get trackingDecided(): boolean {
+    return this._decided;
+  }
+
+  /** Called by the tracker once it has applied the setting and the memory. */
+  markDecided(): void {
+    if (!this._disposed && !this._decided) {
+      this._decided = true;
+      this._changed.emit();
+    }
+  }
+
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -156,11 +173,13 @@ export class NotebookConnection implements INotebookHygiene {
     if (this._disposed) {
       return;
     }
-    if (options.remember !== false) {
+    const chosen = options.remember !== false;
+    if (chosen) {
       this._choiceMade.emit(true);
     }
-    if (!this._tracking) {
+    if (!this._tracking || (chosen && !this._decided)) {
       this._tracking = true;
+      this._decided = this._decided || chosen;
       this._changed.emit();
     }
     await this._connect();
@@ -171,6 +190,7 @@ export class NotebookConnection implements INotebookHygiene {
       return;
     }
     this._choiceMade.emit(false);
+    this._decided = true;
     this._tracking = false;
     this._generation += 1;
     this._closeComm(true);
@@ -673,6 +693,7 @@ export class NotebookConnection implements INotebookHygiene {
 
   private _stopWaiting: (() => void) | null = null;
   private _tracking = false;
+  private _decided = false;
   private _disposed = false;
   private readonly _choiceMade = new Signal<this, boolean>(this);
   private _awaitingRestart = false;

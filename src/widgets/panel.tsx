@@ -86,6 +86,7 @@ class PanelHeader extends ReactWidget {
           className={`jp-jupyterExt-status jp-jupyterExt-phase-${phase}`}
           role={problem ? 'alert' : 'status'}
           data-phase={phase}
+          data-tracking-decided={hygiene.trackingDecided ? 'true' : 'false'}
         >
           {phase === 'connected'
             ? `Tracking with jupyter-ext ${model.hello?.version ?? ''} in the kernel.`

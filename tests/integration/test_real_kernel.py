@@ -64,7 +64,12 @@ def test_environment_is_captured_without_secrets(tmp_path: Path) -> None:
     env = {"MY_SERVICE_TOKEN": canary, "UNLISTED_SETTING": "canary-unlisted-1b2c"}
     with Kernel(extension=True, store=store, cwd=tmp_path, env=env) as kernel:
         kernel.execute("import numpy", cell_id="imp")
-        kernel.execute("import time; time.sleep(0.5)")
+        # The environment is captured on a thread: wait until it and the records are
+        # written, rather than hoping the capture is done before the kernel stops.
+        flushed = kernel.execute(
+            "from jupyter_ext.capture import extension as _jx\nprint(_jx.flush(get_ipython(), 60))"
+        )
+        assert flushed.stdout.strip() == "True", flushed.stdout + flushed.stderr
         run_id = str(_track(kernel)["run_id"])
     with RunStore(store) as runs:
         environment = runs.get_environment(run_id)

@@ -196,7 +196,20 @@ def _kernels_recording_into(store: Path) -> list[int]:
     return found
 
 
+def _recorded_executions(store: Path) -> int:
+    """Executions recorded in ``store`` so far (0 while it does not exist yet)."""
+    from jupyter_ext.store.sqlite import RunStore
+
+    try:
+        with RunStore(store, create=False) as runs:
+            return sum(run.executions for run in runs.list_runs(limit=None))
+    except Exception:  # not created yet, or still being created by the kernel
+        return 0
+
+
 def test_ctrl_c_stops_the_sweep_promptly_and_leaves_no_kernel_behind(tmp_path: Path) -> None:
+    import psutil
+
     store = tmp_path / "runs.sqlite"
     nb = sweep_notebook(tmp_path / "train.ipynb")
     (tmp_path / "grid.yaml").write_text("n: [1, 2, 4]\nwait: [120]\n")
@@ -207,18 +220,26 @@ def test_ctrl_c_stops_the_sweep_promptly_and_leaves_no_kernel_behind(tmp_path: P
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,  # its own process group, as a terminal gives it
     )  # fmt: skip
+    # Interrupt while the first point's kernel runs its long cell: it has recorded the
+    # two cells before it (the parameters, then the injected ones). Nothing announces a
+    # record to another process, so look at the store until it is there.
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not store.exists():  # the first kernel records
+    while _recorded_executions(store) < 2:
+        assert time.monotonic() < deadline, "the first point never reached its long cell"
+        assert sweep.poll() is None, sweep.communicate()
         time.sleep(0.2)
-    assert store.exists(), "the first point never started"
-    time.sleep(1)
+    # The sweep, its worker and the point's kernel (all have the store in their environment).
+    recording = [psutil.Process(pid) for pid in _kernels_recording_into(store)]
+    assert recording, "no process records into the store"
     os.killpg(sweep.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, err = sweep.communicate(timeout=60)  # far less than the 120 s the point sleeps
     assert sweep.returncode == 1
     assert "interrupted" in err and "Traceback" not in err
     points = summary(tmp_path / "summary.json")["points"]
     assert [p["status"] for p in points] == ["not run", "not run", "not run"]
-    time.sleep(3)  # a kernel notices its parent is gone within a second
+    # A kernel notices its parent is gone within a second: wait for them all to end.
+    _, alive = psutil.wait_procs(recording, timeout=60)
+    assert alive == [], alive
     assert _kernels_recording_into(store) == []
 
 

@@ -6,8 +6,15 @@ by the scheduler's address as a user would connect to a remote cluster.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import select
 import socket
-import threading
+import struct
+import subprocess
+import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,26 +98,57 @@ def test_a_scheduler_dying_mid_sweep_keeps_completed_points_and_reports_the_rest
     )
     first = tmp_path / "out" / "train-1-n=1_wait=0.0.ipynb"
 
-    def close_after_first_point() -> None:
-        deadline = time.monotonic() + 200
-        while time.monotonic() < deadline and not _finished(first):
-            time.sleep(0.2)
-        time.sleep(3)  # let the worker hand point 1's result back
-        cluster.close()
-
-    closer = threading.Thread(target=close_after_first_point, daemon=True)
-    closer.start()
+    # On a terminal the sweep's progress bar names each point whose result has come back:
+    # close the scheduler once it names point 1, not a while after its output appeared.
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
     started = time.monotonic()
-    done = jx(
-        "sweep", str(nb), "-f", "grid.yaml", "--scheduler", cluster.scheduler_address,
-        "--connect-timeout", "5", "-o", "out", "--summary-json", "summary.json",
-        store=store, cwd=tmp_path,
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_ext.cli.main", "sweep", str(nb), "-f", "grid.yaml",
+         "--scheduler", cluster.scheduler_address, "--connect-timeout", "5", "-o", "out",
+         "--summary-json", "summary.json"],
+        cwd=tmp_path, env=dict(os.environ, JUPYTER_EXT_STORE=str(store)),
+        stdout=subprocess.PIPE, stderr=terminal, text=True,
     )  # fmt: skip
-    closer.join(timeout=30)
-    assert done.returncode == 1, done.stderr
+    os.close(terminal)
+    try:
+        shown = _read_terminal(main, until=b"point 1: ok", timeout=200)
+        cluster.close()
+        shown += _read_terminal(main, until=None, timeout=120)  # until the sweep exits
+        sweep.communicate(timeout=60)
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+            sweep.wait()
+        os.close(main)
+    err = shown.decode(errors="replace")
+    assert sweep.returncode == 1, err
     assert time.monotonic() - started < 110  # it did not wait for the sleeping points
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in err
     points = summary(tmp_path / "summary.json")["points"]
     assert [p["status"] for p in points] == ["ok", "not run", "not run"]
-    assert "2 point(s) did not run" in done.stderr
+    assert "2 point(s) did not run" in err
+    assert _finished(first)
     assert record_of(first)["run_id"] == points[0]["run_id"]
+
+
+def _read_terminal(main: int, until: bytes | None, timeout: float) -> bytes:
+    """What the program on the other side of ``main`` writes, until it writes ``until``
+    or (``until=None``) until it closes its terminal; ``timeout`` fails the test."""
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while until is None or until not in shown:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"timed out; the terminal showed {shown!r}"
+        ready, _, _ = select.select([main], [], [], remaining)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: every process holding the terminal has closed it
+            chunk = b""
+        if not chunk:
+            assert until is None, f"the terminal closed; it showed {shown!r}"
+            break
+        shown += chunk
+    return shown

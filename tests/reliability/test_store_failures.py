@@ -50,27 +50,37 @@ class Messages:
     """Collects on_problem calls; thread-safe, with waiting."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self.items: list[str] = []
 
     def __call__(self, message: str) -> None:
-        with self._lock:
+        with self._changed:
             self.items.append(message)
+            self._changed.notify_all()
 
-    def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                if predicate(list(self.items)):
-                    return
-            assert time.monotonic() < deadline, f"timed out; messages: {self.items}"
-            time.sleep(0.01)
+    def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = 30) -> None:
+        with self._changed:
+            met = self._changed.wait_for(lambda: predicate(list(self.items)), timeout)
+        assert met, f"timed out; messages: {self.items}"
 
     def problems(self) -> list[str]:
         return [m for m in self.items if "cannot write" in m]
 
     def recoveries(self) -> list[str]:
         return [m for m in self.items if "writable again" in m]
+
+
+def fails_again(w: BackgroundWriter, attempts: int = 3, timeout: float = 30) -> None:
+    """Wait for ``attempts`` more write attempts, each of which must fail.
+
+    ``flush`` starts a waiting retry at once and returns False as soon as an attempt
+    fails (True would mean the store was written); returning before ``timeout`` tells a
+    failed attempt from a flush that merely timed out.
+    """
+    for _ in range(attempts):
+        started = time.monotonic()
+        assert w.flush(timeout) is False, "the store was written during the outage"
+        assert time.monotonic() - started < timeout, "no write attempt was made"
 
 
 def submit_fast(w: BackgroundWriter, seqs: range, source: str = "") -> None:
@@ -102,7 +112,7 @@ def test_unopenable_path_then_fixed(tmp_path: Path, messages: Messages) -> None:
         submit_fast(w, range(1, 51))
         messages.wait_for(lambda m: len(m) >= 1)
         assert w.flush(5) is False  # fails fast instead of waiting out the timeout
-        time.sleep(0.3)  # several retries
+        fails_again(w)
         assert len(messages.problems()) == 1 and len(messages.items) == 1
         problem = messages.items[0]
         assert str(path) in problem and "your cells still run" in problem
@@ -143,7 +153,7 @@ def test_full_database_then_space_again(tmp_path: Path, messages: Messages) -> N
         w.begin_run(RunInfo("r1", 1.0))
         submit_fast(w, range(1, 101), source="y" * 3000)  # one page-ish each
         messages.wait_for(lambda m: len(m) >= 1)
-        time.sleep(0.3)
+        fails_again(w)
         assert len(messages.items) == 1
         assert "database or disk is full" in messages.items[0]
         st = w.status()
@@ -170,7 +180,7 @@ def test_lock_held_beyond_busy_timeout_then_released(tmp_path: Path, messages: M
         w.begin_run(RunInfo("r1", 1.0))
         submit_fast(w, range(1, 21))
         messages.wait_for(lambda m: len(m) >= 1)
-        time.sleep(0.5)  # several more attempts, each waiting out the busy timeout
+        fails_again(w)  # each attempt waits out the busy timeout
         assert len(messages.items) == 1 and "database is locked" in messages.items[0]
         assert w.status()["pending"] == 21
         submit_fast(w, range(21, 31))
@@ -208,7 +218,7 @@ def test_corrupt_file_then_replaced(tmp_path: Path, messages: Messages) -> None:
     try:
         submit_fast(w, range(1, 11))
         messages.wait_for(lambda m: len(m) >= 1)
-        time.sleep(0.2)
+        fails_again(w)
         assert len(messages.items) == 1 and "not a database" in messages.items[0]
         path.unlink()  # the user moves the broken file away
         messages.wait_for(lambda m: len(m) >= 2)
@@ -227,7 +237,7 @@ def test_store_from_newer_version_is_not_written(tmp_path: Path, messages: Messa
     try:
         submit_fast(w, range(1, 6))
         messages.wait_for(lambda m: len(m) >= 1)
-        time.sleep(0.2)
+        fails_again(w)
         assert len(messages.items) == 1
         assert "schema version 7" in messages.items[0] and "upgrade" in messages.items[0]
         conn = sqlite3.connect(path)
@@ -255,7 +265,7 @@ def test_two_kinds_of_problem_each_reported_once(tmp_path: Path, messages: Messa
         blocker.mkdir()
         path.write_bytes(b"garbage" * 1000)  # now a different problem
         messages.wait_for(lambda m: len(m) >= 2)
-        time.sleep(0.2)
+        fails_again(w)
         assert len(messages.problems()) == 2
         assert "directory" in messages.items[0] and "not a database" in messages.items[1]
         path.unlink()
@@ -291,8 +301,8 @@ def test_bounded_queue_drops_oldest_executions_and_counts(
         st = w.status()
         assert st["pending"] == 10 and st["dropped"] == 21
         messages.wait_for(lambda m: any("dropping older" in x for x in m))
-        submit_fast(w, range(31, 33))
-        time.sleep(0.2)
+        submit_fast(w, range(31, 33))  # more evictions, reported by the next attempt
+        fails_again(w)
         assert sum("dropping older" in x for x in messages.items) == 1
         blocker.unlink()
         messages.wait_for(lambda m: any("writable again" in x for x in m))

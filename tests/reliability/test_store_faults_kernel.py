@@ -77,21 +77,27 @@ class Session:
         self.stderr += execution.stderr
         return execution.stdout
 
-    def run_until(self, text: str, code: str = "pass", timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.stderr:
-            assert time.monotonic() < deadline, f"no {text!r} on stderr: {self.stderr!r}"
-            self.run(code)
-            time.sleep(0.2)
+    def run_until(self, text: str, code: str = "pass", timeout: float = 120) -> None:
+        """Run ``code`` until a cell prints ``text`` on stderr.
 
-    def keep_working(self, seconds: float) -> None:
-        """Cells through the outage, long enough for the writer to retry (and fail) again."""
-        deadline = time.monotonic() + seconds
-        i = 0
-        while time.monotonic() < deadline:
+        The writer thread queues its message and the next cell prints it; between cells,
+        wait for the writer to settle what was submitted (written, or an attempt failed)
+        instead of pausing.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            self.run(code)
+            if text in self.stderr:
+                return
+            assert time.monotonic() < deadline, f"no {text!r} on stderr: {self.stderr!r}"
+            self.flush()
+
+    def keep_working(self, attempts: int = 2) -> None:
+        """Cells run through the outage while the writer retries and fails again: each
+        flush starts a waiting retry at once and answers False once it has failed."""
+        for i in range(attempts):
             assert self.run(f"print({i} * 2)") == f"{i * 2}\n"
-            i += 1
-            time.sleep(0.25)
+            assert not self.flush(), "the store was written during the outage"
 
     def flush(self) -> bool:
         out = self.run(
@@ -138,7 +144,7 @@ def test_full_file_system_then_space_again(small_fs: Path, tmp_path: Path) -> No
         run_id = str(s.status()["run_id"])
         # Each cell's source (kept in the store) is 16 KiB: a dozen fill the file system.
         s.run_until(PROBLEM, code=f"payload = {'x' * 16_000!r}\nsize = len(payload)")
-        s.keep_working(4.5)  # the writer retries after 2 s, and fails again
+        s.keep_working()
         assert s.status()["store_status"]["last_error"]  # type: ignore[index]
         executions = recovers(s, lambda: remount(small_fs, "size=16m"))  # space again
     finally:
@@ -158,7 +164,7 @@ def test_read_only_file_system_then_writable(small_fs: Path, tmp_path: Path) -> 
         run_id = str(s.status()["run_id"])
         s.run_until(PROBLEM, code="values = [1, 2, 3]\nvalues.append(4)")
         assert "read-only" in s.stderr or "readonly" in s.stderr or "unable to open" in s.stderr
-        s.keep_working(4.5)
+        s.keep_working()
         executions = recovers(s, lambda: remount(small_fs, "rw"))
     finally:
         kernel.shutdown()
@@ -177,7 +183,7 @@ def test_store_locked_by_another_process_then_released(tmp_path: Path) -> None:
         run_id = str(s.status()["run_id"])
         s.run_until(PROBLEM, code="counter = sum(range(100))")  # after the busy timeout
         assert "locked" in s.stderr
-        s.keep_working(8.0)  # a retry waits out the 5 s busy timeout before it fails
+        s.keep_working()  # each retry waits out the 5 s busy timeout before it fails
 
         def release() -> None:
             holder.execute("COMMIT")

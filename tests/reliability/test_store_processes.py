@@ -32,8 +32,8 @@ CONCURRENT_WRITER = textwrap.dedent(
     from jupyter_ext.store.sqlite import RunStore
     from jupyter_ext.store.writer import BackgroundWriter
 
-    path, run_id, n, start_at, how = sys.argv[1:6]
-    n, start_at = int(n), float(start_at)
+    path, run_id, n, how = sys.argv[1:5]
+    n = int(n)
 
     def record(seq):
         return ExecutionRecord(
@@ -47,8 +47,10 @@ CONCURRENT_WRITER = textwrap.dedent(
             ),
         )
 
-    while time.time() < start_at:  # start together: the store is created under contention
-        time.sleep(0.001)
+    # Start together, so that the store is created under contention: say we are ready,
+    # then wait for the test's word, which it sends once every writer is ready.
+    print("ready", flush=True)
+    sys.stdin.readline()
     run = RunInfo(run_id, time.time(), kernel=how, pid=os.getpid())
     if how == "store":
         store = RunStore(path)
@@ -110,18 +112,28 @@ def collect(stream: IO[str], into: list[str]) -> None:
 def test_concurrent_processes_share_one_store(tmp_path: Path, processes: int, how: str) -> None:
     path = tmp_path / "shared" / "runs.sqlite"  # does not exist yet
     n = 300
-    start_at = time.time() + 1.0
     run_ids = [f"run-{i}" for i in range(processes)]
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", CONCURRENT_WRITER, str(path), rid, str(n), str(start_at), how],
+            [sys.executable, "-c", CONCURRENT_WRITER, str(path), rid, str(n), how],
             env=child_env(),
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for rid in run_ids
     ]
+    for child in children:  # each has imported everything and waits for the word
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        if line != "ready\n":
+            _, err = child.communicate(timeout=120)
+            pytest.fail(f"a writer did not start: {line!r} {err}")
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
     for child in children:
         _, err = child.communicate(timeout=120)
         assert child.returncode == 0, err

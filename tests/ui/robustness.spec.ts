@@ -5,7 +5,9 @@ import {
   clickTrack,
   cellIds,
   cellOutput,
+  closeNotebook,
   collectErrors,
+  openNotebook,
   openPanel,
   PANEL,
   runCells,
@@ -255,14 +257,25 @@ test.describe('kernels that cannot be tracked', () => {
       const panel = (window as any).jupyterapp.shell.currentWidget;
       const seen: string[] = [];
       const node = document.querySelector('.jp-jupyterExt-status');
-      const observer = new MutationObserver(() =>
-        seen.push(node?.getAttribute('data-phase') ?? '')
-      );
+      // Until the panel shows "restarting", or shows "connected" again
+      // without having shown it (then the assertion below fails).
+      let settle = () => {};
+      const settled = new Promise<void>(resolve => (settle = resolve));
+      const observer = new MutationObserver(() => {
+        const phase = node?.getAttribute('data-phase') ?? '';
+        seen.push(phase);
+        if (
+          phase === 'restarting' ||
+          (phase === 'connected' && seen.some(p => p !== 'connected'))
+        ) {
+          settle();
+        }
+      });
       if (node) {
         observer.observe(node, { attributes: true });
       }
       await panel.sessionContext.restartKernel();
-      await new Promise(resolve => setTimeout(resolve, 200));
+      await settled;
       observer.disconnect();
       return seen;
     });
@@ -348,26 +361,34 @@ test.describe('tracking choices', () => {
     page
   }) => {
     const errors = collectErrors(page);
-    await page.notebook.createNew('remembered.ipynb');
+    const name = 'remembered.ipynb';
+    await page.notebook.createNew(name);
     await setCells(page, ['a = 1']);
     await track(page);
     await page.notebook.save();
-    await page.notebook.close();
+    await closeNotebook(page, name);
 
-    await page.notebook.open('remembered.ipynb');
+    await openNotebook(page, name);
     const panel = await openPanel(page);
     const status = panel.locator('.jp-jupyterExt-status');
+    const button = panel.locator('.jp-jupyterExt-trackButton');
     await expect(status).toHaveAttribute('data-phase', 'connected', {
       timeout: 30000
     });
+    await expect(status).toHaveAttribute('data-tracking-decided', 'true');
 
     // Untracking is remembered too: reopened, the notebook stays untracked.
     await panel.getByRole('button', { name: 'Stop tracking' }).click();
     await expect(status).toHaveAttribute('data-phase', 'untracked');
-    await page.notebook.close();
-    await page.notebook.open('remembered.ipynb');
-    await openPanel(page);
-    await page.waitForTimeout(2000);
+    await closeNotebook(page, name);
+    await expect(status).toHaveText('No notebook is active.');
+    await openNotebook(page, name);
+    // Once the settings and the remembered choice are applied to the reopened
+    // notebook, whether it is tracked is final: it is not, and never was.
+    await expect(status).toHaveAttribute('data-tracking-decided', 'true', {
+      timeout: 30000
+    });
+    await expect(button).toHaveAttribute('aria-pressed', 'false');
     await expect(status).toHaveAttribute('data-phase', 'untracked');
     expect(errors).toEqual([]);
   });
