@@ -260,18 +260,48 @@ class RunStore:
                 ),
             )
 
+    _START_SQL = """
+        UPDATE runs SET running_seq = ?, running_cell_id = ?,
+            running_execution_count = ?, running_started_at = ?
+        WHERE run_id = ?
+    """
+
     def start_execution(self, start: ExecutionStart) -> None:
         """Note the execution that begins now: after a crash, the cell that was running."""
         with self.transaction():
             self._ensure_run(start.run_id, start.started_at)
-            self._conn.execute(
-                """
-                UPDATE runs SET running_seq = ?, running_cell_id = ?,
-                    running_execution_count = ?, running_started_at = ?
-                WHERE run_id = ?
-                """,
-                (start.seq, start.cell_id, start.execution_count, start.started_at, start.run_id),
-            )
+            self._conn.execute(self._START_SQL, self._start_params(start))
+
+    @staticmethod
+    def _start_params(start: ExecutionStart) -> tuple[Any, ...]:
+        return (start.seq, start.cell_id, start.execution_count, start.started_at, start.run_id)
+
+    def start_execution_bounded(
+        self, start: ExecutionStart, lock_wait: float, busy_ms: int
+    ) -> None:
+        """:meth:`start_execution` within the bounds of :meth:`bounded_transaction`.
+
+        Once the run's row is known to exist this is one statement in autocommit mode,
+        its own transaction: the commit before every cell is one call into SQLite.
+        """
+        if start.run_id not in self._runs_known:
+            with self.bounded_transaction(lock_wait, busy_ms):
+                self.start_execution(start)
+            return
+        if not self._lock.acquire(timeout=lock_wait):
+            raise StoreBusy("the store's connection is busy in another thread")
+        try:
+            if self._depth:
+                raise StoreBusy("a transaction is already open on this connection")
+            self._set_busy_timeout(busy_ms)
+            try:
+                self._conn.execute(self._START_SQL, self._start_params(start))
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StoreBusy("another process holds the store's write lock") from exc
+                raise
+        finally:
+            self._lock.release()
 
     def _ensure_run(self, run_id: str, started_at: float) -> None:
         # Runs are never deleted, so one committed on this connection need not be

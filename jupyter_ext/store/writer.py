@@ -41,6 +41,7 @@ from .ops import (
     SetEnvironment,
     SetNotebook,
     SetParameters,
+    StartExecution,
     StoreOp,
 )
 from .problems import StoreProblem, classify
@@ -232,13 +233,22 @@ class BackgroundWriter:
             )
         batch: list[StoreOp] = []
         try:
-            with store.bounded_transaction(self._inline_lock_wait, self._inline_busy_ms):
+            if isinstance(op, StartExecution) and not self._queue:
+                # The usual case before a cell: one statement, its own transaction.
                 with self._cond:
-                    batch = [*self._queue, op]
-                    self._queue.clear()
+                    batch = [op]
                     self._submitted += 1
-                for item in batch:
-                    item.apply(store)
+                store.start_execution_bounded(
+                    op.start, self._inline_lock_wait, self._inline_busy_ms
+                )
+            else:
+                with store.bounded_transaction(self._inline_lock_wait, self._inline_busy_ms):
+                    with self._cond:
+                        batch = [*self._queue, op]
+                        self._queue.clear()
+                        self._submitted += 1
+                    for item in batch:
+                        item.apply(store)
         except Exception as exc:
             if batch:
                 with self._cond:  # the writer thread retries, or isolates a bad record

@@ -92,7 +92,9 @@ def test_a_lock_held_by_another_process_costs_a_bounded_wait_and_one_notice(path
     other = sqlite3.connect(path, isolation_level=None, timeout=10)
     try:
         assert w.commit_now(BeginRun(RunInfo("r1", 1.0)))
+        assert w.commit_now(StartExecution(ExecutionStart("r1", 1, "c1", 1, 2.0)))
         other.execute("BEGIN IMMEDIATE")  # another kernel in the middle of a commit
+        assert not w.commit_now(StartExecution(ExecutionStart("r1", 2, "c2", 2, 3.0)))
         assert not w.commit_now(AddExecution(make_exec(seq=1)))
         assert not w.commit_now(AddExecution(make_exec(seq=2)))
         assert w.status()["degraded"] == "busy"
@@ -106,6 +108,10 @@ def test_a_lock_held_by_another_process_costs_a_bounded_wait_and_one_notice(path
         other.close()
         w.close()
     assert _read(path) == [1, 2, 3]
+    with RunStore(path) as store:
+        summary = store.run_summary("r1")
+    # The start that waited in the queue was written too, in order.
+    assert summary is not None and summary.state.running is None
 
 
 def test_a_rollback_journal_degrades_to_the_background_writer_once(path: Path) -> None:
