@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_ext.store.sqlite import RunStore
+from tests.integration.commands import jupyter_ext
 from tests.integration.kernels import Kernel
 
 pytestmark = pytest.mark.integration
@@ -46,6 +47,9 @@ def test_completed_cells_survive_sigkill_during_a_running_cell(tmp_path: Path) -
                 continue
             if io["msg_type"] == "stream" and "begun" in io["content"]["text"]:
                 break
+        # Alive and busy: a run still being recorded, with the cell it is executing.
+        shown = jupyter_ext("show", run_id, cwd=tmp_path, store=store)
+        assert "still running (cell [7] (id long) is executing)" in shown.stdout, shown.stdout
         _kill(kernel)
     finally:
         kernel.km.cleanup_resources()
@@ -57,3 +61,5 @@ def test_completed_cells_survive_sigkill_during_a_running_cell(tmp_path: Path) -
     assert "long" not in cells
     assert summary is not None and summary.state.status == "killed"
     assert summary.state.running is not None and summary.state.running.cell_id == "long"
+    shown = jupyter_ext("show", run_id, cwd=tmp_path, store=store)
+    assert "killed during cell [7] (id long)" in shown.stdout, shown.stdout
