@@ -96,6 +96,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _loads_tuple(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text)) if text else ()
 
@@ -175,7 +180,7 @@ class RunStore:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if busy is not None and ("locked" in str(exc) or "busy" in str(exc)):
+            if busy is not None and _is_busy(exc):
                 raise busy("another process holds the store's write lock") from exc
             raise
         self._depth = 1
@@ -199,14 +204,19 @@ class RunStore:
         The kernel commits each record on the cell's path with it: a record must be
         durable before the reply, but a cell must never wait long for another kernel.
         """
+        with self._bounded(lock_wait, busy_ms), self._outermost(busy=StoreBusy):
+            yield
+
+    @contextmanager
+    def _bounded(self, lock_wait: float, busy_ms: int) -> Iterator[None]:
+        """This connection within ``lock_wait`` seconds, its busy timeout ``busy_ms``."""
         if not self._lock.acquire(timeout=lock_wait):
             raise StoreBusy("the store's connection is busy in another thread")
         try:
             if self._depth:
                 raise StoreBusy("a transaction is already open on this connection")
             self._set_busy_timeout(busy_ms)
-            with self._outermost(busy=StoreBusy):
-                yield
+            yield
         finally:
             self._lock.release()
 
@@ -288,20 +298,13 @@ class RunStore:
             with self.bounded_transaction(lock_wait, busy_ms):
                 self.start_execution(start)
             return
-        if not self._lock.acquire(timeout=lock_wait):
-            raise StoreBusy("the store's connection is busy in another thread")
-        try:
-            if self._depth:
-                raise StoreBusy("a transaction is already open on this connection")
-            self._set_busy_timeout(busy_ms)
+        with self._bounded(lock_wait, busy_ms):
             try:
                 self._conn.execute(self._START_SQL, self._start_params(start))
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if _is_busy(exc):
                     raise StoreBusy("another process holds the store's write lock") from exc
                 raise
-        finally:
-            self._lock.release()
 
     def _ensure_run(self, run_id: str, started_at: float) -> None:
         # Runs are never deleted, so one committed on this connection need not be
