@@ -26,25 +26,26 @@ def test_import_names_equal_packages_distributions_on_this_environment() -> None
         for module in dist.import_names():
             ours.setdefault(module, []).append(dist.name)
     if sys.version_info >= (3, 11):
-        theirs = importlib.metadata.packages_distributions()
+        found = importlib.metadata.packages_distributions()
     else:
         # Python 3.10's own version reads top_level.txt only; the backport is the
-        # algorithm 3.11 and later ship (it also reads RECORD), the one ours follows.
-        # Two things that backport also lists are not import names: the __pycache__
-        # of single-module distributions, and the package of an editable install
-        # (known from its .pth file, not from RECORD).
+        # algorithm later Pythons ship (it also reads RECORD), the one ours follows.
         import importlib_metadata
 
-        editable = {
-            d.metadata["Name"]
-            for d in importlib.metadata.distributions()
-            if '"editable": true' in (d.read_text("direct_url.json") or "")
-        }
-        theirs = {
-            module: names
-            for module, names in importlib_metadata.packages_distributions().items()
-            if module != "__pycache__" and not set(names) <= editable
-        }
+        found = importlib_metadata.packages_distributions()
+    # Newer versions of that algorithm also list two things that are not import names:
+    # the __pycache__ of single-module distributions, and the package of an editable
+    # install (found through its .pth file, not its RECORD).
+    editable = {
+        d.metadata["Name"]
+        for d in importlib.metadata.distributions()
+        if '"editable": true' in (d.read_text("direct_url.json") or "")
+    }
+    theirs = {
+        module: names
+        for module, names in found.items()
+        if module != "__pycache__" and not set(names) <= editable
+    }
     assert {k: sorted(v) for k, v in ours.items()} == {k: sorted(v) for k, v in theirs.items()}
 
 
