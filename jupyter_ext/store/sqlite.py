@@ -220,6 +220,12 @@ class RunStore:
         finally:
             self._lock.release()
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold this connection: no transaction of it starts until the block ends."""
+        with self._lock:
+            yield
+
     def set_autocheckpoint(self, pages: int) -> None:
         """SQLite's automatic WAL checkpoint threshold for this connection (0: off)."""
         with self._lock:

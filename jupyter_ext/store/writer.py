@@ -58,6 +58,10 @@ syncing them there would stall one cell in a few hundred.  The writer's connecti
 that off and checkpoints on its own thread instead, through a connection of its own so
 that the cell's commits never wait for it (a passive checkpoint takes no write lock)."""
 
+WAL_RESTART_FRAMES = 4096
+"""Frames (about 16 MiB) past which a checkpoint briefly holds the store's connection so
+that the WAL can start over even while cells commit back to back."""
+
 _CHECKPOINT_RETRY_S = 0.05
 """When commits outpace a checkpoint, it is tried again this long after the last try."""
 
@@ -493,7 +497,15 @@ class BackgroundWriter:
         return self._store
 
     def _checkpoint(self) -> None:
-        """A passive WAL checkpoint on a connection of its own (see CHECKPOINT_EVERY)."""
+        """A passive WAL checkpoint on a connection of its own (see CHECKPOINT_EVERY).
+
+        The WAL starts over at the first commit after a checkpoint that left no frame
+        behind.  Cells that commit back to back (a long Run All of quick cells) append
+        frames while the checkpoint copies, so it never starts over by itself; once the
+        WAL passes ``WAL_RESTART_FRAMES`` the last pass holds the store's connection,
+        which makes the next commit start it over (the cell that waits for that pass
+        waits for a copy of the few frames added since the previous one).
+        """
         if self._journal_mode != "wal":
             return
         with self._cond:
@@ -501,17 +513,24 @@ class BackgroundWriter:
         try:
             conn = sqlite3.connect(str(self.path), timeout=0, isolation_level=None)
             try:
-                # Frames committed meanwhile are caught up on the next pass; the WAL
-                # starts over at the next commit once every frame is back in the file.
+                frames = done = 0
                 for _ in range(3):
                     _busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     if frames == done:
-                        with self._cond:
-                            self._checkpoints += 1
-                            self._checkpoint_served = max(self._checkpoint_served, serving)
-                            self._checkpoint_retry_at = None
-                            self._cond.notify_all()
-                        return
+                        break
+                store = self._store
+                if frames > WAL_RESTART_FRAMES and store is not None:
+                    with store.held():
+                        _busy, frames, done = conn.execute(
+                            "PRAGMA wal_checkpoint(PASSIVE)"
+                        ).fetchone()
+                if frames == done:
+                    with self._cond:
+                        self._checkpoints += 1
+                        self._checkpoint_served = max(self._checkpoint_served, serving)
+                        self._checkpoint_retry_at = None
+                        self._cond.notify_all()
+                    return
                 # Commits keep coming: try again when they pause.
                 with self._cond:
                     self._checkpoint_retry_at = time.monotonic() + _CHECKPOINT_RETRY_S
