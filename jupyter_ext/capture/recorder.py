@@ -56,6 +56,8 @@ class _Pending:
     """Analysed early only when a pending digest forces it; else in ``post_run_cell``."""
     started_at: float
     t0: float
+    raw_count: int | None = None
+    """``shell.execution_count`` as ``pre_run_cell`` saw it (see ``_calibrate_count``)."""
 
 
 def _notebook_path(user_ns: dict[str, Any]) -> str | None:
@@ -63,6 +65,15 @@ def _notebook_path(user_ns: dict[str, Any]) -> str | None:
     # ipykernel mirrors it as ``__session__``. Headless runners set the same variable.
     value = os.environ.get("JPY_SESSION_NAME") or user_ns.get("__session__")
     return value if isinstance(value, str) and value else None
+
+
+def _ipython_major() -> int:
+    try:
+        import IPython
+
+        return int(IPython.version_info[0])
+    except Exception:
+        return 0
 
 
 def _kernel_description() -> str:
@@ -92,6 +103,7 @@ class Recorder:
             process=process_identity(),
         )
         self.seq = 0
+        self._count_ahead = 1 if _ipython_major() >= 9 else 0
         self.recorded = 0
         self.failures = 0
         self._messages: deque[str] = deque(maxlen=20)
@@ -160,9 +172,14 @@ class Recorder:
             names = analyse(self._transform(raw))
             if self._may_touch_pending(names):
                 self.finalizer.wait_idle(_WAIT_FOR_DIGESTS_S)
-        count = getattr(self.shell, "execution_count", None)
-        if isinstance(count, int) and getattr(info, "store_history", False):
-            count -= 1  # IPython counts the cell before it triggers pre_run_cell
+        found = getattr(self.shell, "execution_count", None)
+        raw_count = found if isinstance(found, int) else None
+        count = raw_count
+        counted = raw_count is not None and bool(getattr(info, "store_history", False))
+        if counted and raw_count is not None:
+            # IPython 9 counts the cell before pre_run_cell, IPython 8 after the cell;
+            # the first post_run_cell tells which (see _calibrate_count).
+            count = raw_count - self._count_ahead
         cell = cell_id if isinstance(cell_id, str) and cell_id else None
         started_at = time.time()
         self.writer.commit_now(
@@ -183,6 +200,7 @@ class Recorder:
             names=names,
             started_at=started_at,
             t0=time.perf_counter(),
+            raw_count=raw_count if counted else None,
         )
 
     def _transform(self, raw: str) -> str:
@@ -244,6 +262,8 @@ class Recorder:
         status: Any = "ok" if error is None else "error"
         error_type = type(error).__name__ if error is not None else None
         count = result.execution_count if isinstance(result.execution_count, int) else None
+        if count is not None and pending.raw_count is not None:
+            self._calibrate_count(pending.raw_count - count)
         names = pending.names or analyse(self._transform(pending.raw))
         ns = self.shell.user_ns
         refs = called_global_refs(names.calls, ns)
@@ -341,6 +361,11 @@ class Recorder:
         self.writer.commit_now(ops.AddExecution(record or provisional_record(job), fresh=True))
         self.finalizer.submit(job)
         self._note_imports()
+
+    def _calibrate_count(self, ahead: int) -> None:
+        """Learn whether this IPython has counted a cell when ``pre_run_cell`` runs."""
+        if ahead in (0, 1):
+            self._count_ahead = ahead
 
     def _record_done(self, record: ExecutionRecord, stored: bool) -> None:
         self.last_record = record
