@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..core.cell_ids import source_text
+
 __all__ = ["first_difference", "output_digest", "output_text"]
 
 _NOISE: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -49,14 +51,6 @@ def normalise(text: str) -> str:
     return text
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple):
-        return "".join(v for v in value if isinstance(v, str))
-    return ""
-
-
 def output_text(outputs: Iterable[Any]) -> str:
     """The comparable text of a cell's outputs ("" when it showed nothing)."""
     parts: list[str] = []
@@ -69,16 +63,16 @@ def output_text(outputs: Iterable[Any]) -> str:
             if output.get("name") != "stdout":
                 continue
             if streaming:
-                parts[-1] += _text(output.get("text"))
+                parts[-1] += source_text(output.get("text"))
             else:
-                parts.append(_text(output.get("text")))
+                parts.append(source_text(output.get("text")))
                 streaming = True
             continue
         if kind in ("execute_result", "display_data"):
             data = output.get("data")
             plain = data.get("text/plain") if isinstance(data, Mapping) else None
             if plain is not None:
-                parts.append(_text(plain))
+                parts.append(source_text(plain))
                 streaming = False
     return "\n".join(normalise(part) for part in parts)
 
