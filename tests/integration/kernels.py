@@ -79,10 +79,7 @@ class Kernel:
             "allow_stdin": False,
             "stop_on_error": True,
         }
-        metadata = {"cellId": cell_id} if cell_id else {}
-        msg = self.kc.session.msg("execute_request", content, metadata=metadata)
-        self.kc.shell_channel.send(msg)
-        msg_id = msg["header"]["msg_id"]
+        msg_id = self.send(content, cell_id)
         deadline = time.monotonic() + timeout
         reply: dict[str, Any] | None = None
         while reply is None:
@@ -121,6 +118,13 @@ class Kernel:
                 execution.errors.append(body)
             elif kind == "status" and body["execution_state"] == "idle":
                 return execution
+
+    def send(self, content: dict[str, Any], cell_id: str | None = None) -> str:
+        """Send an execute_request without waiting for anything; returns its msg_id."""
+        metadata = {"cellId": cell_id} if cell_id else {}
+        msg = self.kc.session.msg("execute_request", content, metadata=metadata)
+        self.kc.shell_channel.send(msg)
+        return str(msg["header"]["msg_id"])
 
     # -- comms, as JupyterLab's kernel connection uses them ---------------------------
 

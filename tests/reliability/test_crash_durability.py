@@ -69,9 +69,7 @@ def _run_cells(kernel: Kernel, cells: list[tuple[str, str]]) -> list[dict[str, A
 
 def _send(kernel: Kernel, code: str, cell_id: str) -> str:
     content = {"code": code, "silent": False, "store_history": True, "allow_stdin": False}
-    msg = kernel.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
-    kernel.kc.shell_channel.send(msg)
-    return str(msg["header"]["msg_id"])
+    return kernel.send(content, cell_id)
 
 
 def _wait_dead(kernel: Kernel) -> int:

@@ -33,11 +33,9 @@ def test_completed_cells_survive_sigkill_during_a_running_cell(tmp_path: Path) -
             assert kernel.execute(f"v{i} = {i}", cell_id=f"c{i}").ok
         run_id = json.loads(kernel.execute("%track --json").stdout)["run_id"]
         # Start a long cell and kill the kernel once the cell has visibly begun.
-        code = "print('begun', flush=True); import time; time.sleep(600)"
-        msg = kernel.kc.session.msg(
-            "execute_request", {"code": code, "silent": False}, metadata={"cellId": "long"}
-        )
-        kernel.kc.shell_channel.send(msg)
+        # A cell that never finishes by itself: it waits on an event nobody sets.
+        code = "import threading\nprint('begun', flush=True)\nthreading.Event().wait()"
+        kernel.send({"code": code, "silent": False}, "long")
         deadline = time.monotonic() + 60
         while True:
             assert time.monotonic() < deadline, "the long cell never began"
