@@ -81,18 +81,7 @@ class Kernel:
         }
         msg_id = self.send(content, cell_id)
         deadline = time.monotonic() + timeout
-        reply: dict[str, Any] | None = None
-        while reply is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no reply to {code!r}")
-            try:
-                shell_msg = self.kc.get_shell_msg(timeout=remaining)
-            except queue.Empty:
-                continue
-            if shell_msg["parent_header"].get("msg_id") == msg_id:
-                reply = shell_msg["content"]
-        execution = Execution(reply=reply)
+        execution = Execution(reply=self.replies([msg_id], timeout)[0])
         # Outputs arrive on iopub before the kernel reports idle for this request.
         while True:
             remaining = deadline - time.monotonic()
@@ -118,6 +107,24 @@ class Kernel:
                 execution.errors.append(body)
             elif kind == "status" and body["execution_state"] == "idle":
                 return execution
+
+    def replies(self, msg_ids: list[str], timeout: float = 300) -> list[dict[str, Any]]:
+        """The shell replies to ``msg_ids``, in their order, however they interleave."""
+        wanted = set(msg_ids)
+        found: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + timeout
+        while len(found) < len(wanted):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(found)} of {len(wanted)} replies")
+            try:
+                reply = self.kc.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            parent = reply["parent_header"].get("msg_id")
+            if parent in wanted:
+                found[parent] = dict(reply["content"])
+        return [found[i] for i in msg_ids]
 
     def send(self, content: dict[str, Any], cell_id: str | None = None) -> str:
         """Send an execute_request without waiting for anything; returns its msg_id."""

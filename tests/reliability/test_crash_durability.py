@@ -16,9 +16,7 @@ instead of likely; the result must not change.
 from __future__ import annotations
 
 import os
-import queue
 import signal
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,23 +46,7 @@ def _run_cells(kernel: Kernel, cells: list[tuple[str, str]]) -> list[dict[str, A
     next cell: a record kept in memory for even a few milliseconds is still there when
     the last reply goes out.
     """
-    ids = []
-    for code, cell_id in cells:
-        ids.append(_send(kernel, code, cell_id))
-    replies: dict[str, dict[str, Any]] = {}
-    deadline = time.monotonic() + 300
-    while len(replies) < len(ids):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"{len(replies)} of {len(ids)} replies")
-        try:
-            reply = kernel.kc.get_shell_msg(timeout=remaining)
-        except queue.Empty:
-            continue
-        parent = reply["parent_header"].get("msg_id")
-        if parent in ids:
-            replies[parent] = dict(reply["content"])
-    return [replies[i] for i in ids]
+    return kernel.replies([_send(kernel, code, cell_id) for code, cell_id in cells], 300)
 
 
 def _send(kernel: Kernel, code: str, cell_id: str) -> str:
